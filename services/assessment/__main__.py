@@ -1,0 +1,5 @@
+"""`python -m services.assessment`."""
+
+from services.assessment.app import main
+
+main()

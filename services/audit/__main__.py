@@ -1,0 +1,5 @@
+"""`python -m services.audit`."""
+
+from services.audit.app import main
+
+main()

@@ -1,0 +1,5 @@
+"""`python -m services.disbursement`."""
+
+from services.disbursement.app import main
+
+main()

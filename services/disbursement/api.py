@@ -1,0 +1,7 @@
+"""Disbursement HTTP routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["disbursement"])

@@ -1,0 +1,5 @@
+"""`python -m services.intake`."""
+
+from services.intake.app import main
+
+main()

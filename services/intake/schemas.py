@@ -1,0 +1,122 @@
+"""The intake API's request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import Annotated
+
+from shared.events.common import Category, Urgency
+from shared.money import Currency, DecimalString, to_minor
+
+
+def _iso_country(code: str) -> str:
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SY"]),
+                    AfterValidator(_iso_country)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class VictimIn(_In):
+    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    date_of_birth: date | None = None
+    sex: Literal["female", "male", "other", "undisclosed"] | None = None
+    nationality: Country | None = None
+    contact: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _plausible_birth(self) -> VictimIn:
+        if self.date_of_birth is not None and not (
+            date(1900, 1, 1) <= self.date_of_birth <= date.today()
+        ):
+            raise ValueError("date_of_birth must be between 1900-01-01 and today")
+        return self
+
+
+class ItemIn(_In):
+    category: Category
+    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    amount: DecimalString
+    currency: Currency
+
+    @model_validator(mode="after")
+    def _exact_positive(self) -> ItemIn:
+        if to_minor(self.amount, self.currency) <= 0:
+            raise ValueError("amount must be greater than zero")
+        return self
+
+
+class ConsentIn(_In):
+    given: Literal[True]
+    date: date
+
+
+class CaseIn(_In):
+    victim: VictimIn
+    country: Country
+    urgency: Urgency
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=20)]
+    facts: Annotated[str, Field(min_length=1, max_length=20_000)]
+    no_other_support: Literal[True] = Field(
+        description="the caseworker confirms no other support is reachable; must be true"
+    )
+    consent: ConsentIn
+
+
+class CaseCreated(BaseModel):
+    case_id: str
+    reference: str
+    status: str
+
+
+class ItemOut(BaseModel):
+    item_id: str
+    category: Category
+    amount: str
+    currency: str
+    description: str | None = None
+
+
+class HistoryEntry(BaseModel):
+    at: str
+    kind: str
+    actor: str | None = None
+    detail: dict[str, object] = {}
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    reference: str
+    org_id: str
+    status: str
+    urgency: Urgency
+    country: str
+    submitted_at: str
+    possible_duplicate: bool
+    version: int
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+class CaseOut(CaseSummary):
+    items: list[ItemOut]
+    needs: dict[str, bool]
+    history: list[HistoryEntry]
+    duplicate_of: list[str] = []
+    personal_data: Literal["included", "withheld", "erased"]
+    victim: dict[str, object] | None = None
+    facts: str | None = None

@@ -1,0 +1,139 @@
+"""How every vfund consumer takes events: explicit acks after commit, back-off, dead letters."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from faststream import AckPolicy, BaseMiddleware
+from faststream.message import StreamMessage
+from faststream.nats import JStream, NatsRouter, PullSub
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from shared import metrics
+from shared.events import subjects
+from shared.logging import bind_story, get_logger, unbind_story
+
+log = get_logger(__name__)
+
+# Declared at import with the routers; the stream itself is created and checked elsewhere.
+STREAM = JStream(subjects.STREAM, declare=False)
+MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
+ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "30"))
+BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
+
+
+class Retry(Exception):  # noqa: N818 - it names the outcome the handler asks for
+    """A handler cannot apply the event yet (it came early): redeliver it later."""
+
+
+class Poison(Exception):  # noqa: N818
+    """The event can never be applied: dead-letter it at once."""
+
+
+@dataclass
+class DeliveryPolicy:
+    service: str
+    js: JetStreamContext | None = None
+    max_deliver: int = MAX_DELIVER
+    retry_delays: list[float] = field(default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0, 10.0])
+
+    def delay(self, delivered: int) -> float:
+        return self.retry_delays[min(delivered - 1, len(self.retry_delays) - 1)]
+
+
+def subscriber(router: NatsRouter, subject: str, *, durable: str, description: str = "") -> Any:
+    """A durable pull consumer on the VFUND stream whose acks the DeliveryGuard decides."""
+    return router.subscriber(
+        subject,
+        stream=STREAM,
+        durable=durable,
+        pull_sub=PullSub(batch_size=BATCH, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+        config=ConsumerConfig(
+            durable_name=durable,
+            ack_wait=ACK_WAIT_SECONDS,
+            # The server's own limit is a backstop above ours: an event that kills the process
+            # every time still stops, and JetStream's advisory records it.
+            max_deliver=MAX_DELIVER + 2,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=10_000,
+        ),
+        description=description or None,
+    )
+
+
+def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddleware]:
+    """Build the broker middleware that sets the ack policy for every subscriber."""
+
+    class DeliveryGuard(BaseMiddleware):
+        async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+            raw: Msg = msg.raw_message
+            headers = raw.headers or {}
+            bind_story(
+                correlationid=headers.get("Vfund-Correlation-Id"),
+                causationid=headers.get("Vfund-Causation-Id"),
+            )
+            policy = policy_of()
+            subject = raw.subject
+            try:
+                result = await call_next(msg)
+            except Exception as exc:
+                await _failed(policy, raw, exc)
+                return None
+            else:
+                await raw.ack()
+                metrics.EVENTS_CONSUMED.labels(policy.service, subject).inc()
+                return result
+            finally:
+                unbind_story()
+
+    return DeliveryGuard
+
+
+async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
+    delivered = raw.metadata.num_delivered
+    error = type(exc).__name__
+    poison = isinstance(exc, Poison | ValidationError | orjson.JSONDecodeError)
+    if poison or delivered >= policy.max_deliver:
+        await dead_letter(policy, raw, error)
+        return
+    delay = policy.delay(delivered)
+    # Exception messages can quote database values; only the class name is logged.
+    log.warning("event not applied, redelivery asked", subject=raw.subject, error=error,
+                delivered=delivered, delay=delay)
+    metrics.EVENTS_RETRIED.labels(policy.service, raw.subject, error).inc()
+    await raw.nak(delay=delay)
+
+
+async def dead_letter(policy: DeliveryPolicy, raw: Msg, error: str) -> None:
+    """Keep the event on `vfund.deadletter.<service>` first, then stop its redelivery."""
+    assert policy.js is not None, "the delivery policy needs a JetStream context"
+    meta = raw.metadata
+    if raw.subject.startswith("vfund.deadletter."):
+        # A dead letter is already kept where it is; never let one breed another.
+        log.error("dead letter not applied", subject=raw.subject, error=error)
+        await raw.term()
+        return
+    await policy.js.publish(
+        subjects.deadletter(policy.service),
+        raw.data,
+        headers={
+            "Nats-Msg-Id": f"dl:{policy.service}:{meta.consumer}:{meta.sequence.stream}",
+            "Vfund-Original-Subject": raw.subject,
+            "Vfund-Consumer": str(meta.consumer),
+            "Vfund-Stream-Sequence": str(meta.sequence.stream),
+            "Vfund-Deliveries": str(meta.num_delivered),
+            "Vfund-Error": error,
+        },
+    )
+    metrics.DEADLETTERS.labels(policy.service, raw.subject).inc()
+    log.error("event dead-lettered", subject=raw.subject, error=error,
+              stream_seq=meta.sequence.stream, delivered=meta.num_delivered)
+    await raw.term()

@@ -1,0 +1,184 @@
+"""A whole vfund system on one machine: embedded servers, provisioning, four service processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.devservers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
+from shared.provision import (
+    SERVICES,
+    Keys,
+    demo_tokens,
+    ensure_keys,
+    provision_database,
+    provision_stream,
+    service_db,
+)
+
+DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004}
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"], env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: the crash the fault tests need, no cleanup of any kind."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; "
+                                   f"see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/health/ready", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"{self.name} not ready within {timeout}s; see {self.log_path}")
+
+
+@dataclass
+class Stack:
+    """Servers (embedded unless URLs are given), databases, keys and the service processes."""
+
+    root: Path
+    dev_ports: bool = False
+    nats_url: str | None = None
+    admin_dsn: str | None = None
+    db_prefix: str = "vfund"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    nats: EmbeddedNats | None = None
+    postgres: EmbeddedPostgres | None = None
+    keys: Keys | None = None
+    service_dsns: dict[str, str] = field(default_factory=dict)
+    owner_dsns: dict[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def start_servers(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.nats_url is None:
+            self.nats = EmbeddedNats(self.root / "nats", port=4222 if self.dev_ports else 0,
+                                     monitor_port=8222 if self.dev_ports else 0)
+            _reuse_port_file(self.nats, self.root / "nats.port", self.dev_ports)
+            self.nats.start()
+            self.nats_url = self.nats.url
+        if self.admin_dsn is None:
+            self.postgres = EmbeddedPostgres(self.root / "postgres")
+            _reuse_port_file(self.postgres, self.root / "postgres.port", self.dev_ports, 55432)
+            self.postgres.start()
+            self.admin_dsn = self.postgres.dsn
+
+    def provision(self) -> None:
+        assert self.nats_url and self.admin_dsn
+        self.keys = ensure_keys(self.root / "keys")
+
+        async def run() -> None:
+            await provision_stream(self.nats_url)  # type: ignore[arg-type]
+            for name in SERVICES:
+                db = service_db(self.root / "secrets", name, self.db_prefix)
+                host = _host_template(self.admin_dsn)  # type: ignore[arg-type]
+                self.service_dsns[name], self.owner_dsns[name] = await provision_database(
+                    self.admin_dsn, db, host)  # type: ignore[arg-type]
+
+        asyncio.run(run())
+
+    def service_env(self, name: str) -> dict[str, str]:
+        assert self.keys and self.nats_url
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VFUND_")}
+        env.update({
+            "VFUND_SERVICE": name,
+            "VFUND_NATS_URL": self.nats_url,
+            "VFUND_DATABASE_URL": self.service_dsns[name],
+            "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),
+            "VFUND_LOG_FILE": str(self.root / "logs" / f"{name}.jsonl"),
+            "VFUND_MASTER_KEY_FILE": str(self.keys.master_key),
+            "VFUND_BLIND_INDEX_KEY_FILE": str(self.keys.blind_index_key),
+            "VFUND_AUDIT_SIGNING_KEY": str(self.keys.audit_private),
+            "VFUND_AUDIT_PUBLIC_KEY": str(self.keys.audit_public),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start_services(self, names: tuple[str, ...] = SERVICES, wait: bool = True) -> None:
+        (self.root / "logs").mkdir(parents=True, exist_ok=True)
+        for name in names:
+            port = DEV_PORTS[name] if self.dev_ports else free_port()
+            env = self.service_env(name)
+            env["VFUND_HTTP_PORT"] = str(port)
+            svc = ServiceProcess(name, port, env, self.root / "logs" / f"{name}.out")
+            svc.start()
+            self.services[name] = svc
+        if wait:
+            for name in names:
+                self.services[name].wait_ready()
+
+    def restart(self, name: str, *, kill: bool = True, env: dict[str, str] | None = None) -> None:
+        svc = self.services[name]
+        svc.kill() if kill else svc.stop()
+        if env is not None:
+            svc.env.update(env)
+        svc.start()
+        svc.wait_ready()
+
+    def tokens(self) -> dict[str, str]:
+        assert self.keys
+        return demo_tokens(self.keys.token_private)
+
+    def stop(self) -> None:
+        for svc in self.services.values():
+            svc.stop()
+        if self.nats:
+            self.nats.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def _host_template(admin_dsn: str) -> str:
+    """postgresql://postgres:pw@host:port/postgres → a template for other users and databases."""
+    rest = admin_dsn.split("@", 1)[1]
+    hostport = rest.split("/", 1)[0]
+    return "postgresql://{user}:{password}@" + hostport + "/{database}"
+
+
+def _reuse_port_file(server: EmbeddedNats | EmbeddedPostgres, path: Path, dev: bool,
+                     dev_port: int | None = None) -> None:
+    """Keep the dev ports stable across runs so `.vfund/run.json` and bookmarks stay valid."""
+    if not dev:
+        return
+    if dev_port is not None:
+        server.port = dev_port
+    path.write_text(str(server.port))

@@ -1,0 +1,55 @@
+"""structlog JSON logging with correlation and causation ids bound per request and per event."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+from structlog.contextvars import bind_contextvars, clear_contextvars
+
+# Keys that must never reach a log line, whatever a caller passes by mistake.
+_FORBIDDEN_KEYS = frozenset(
+    {"victim", "full_name", "date_of_birth", "contact", "facts", "nationality", "body", "content"}
+)
+
+
+def _drop_personal_keys(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in _FORBIDDEN_KEYS & event_dict.keys():
+        event_dict[key] = "[withheld]"
+    return event_dict
+
+
+def configure(service: str, level: str = "INFO", log_file: Path | None = None) -> None:
+    stream: TextIO = open(log_file, "a", buffering=1) if log_file else sys.stdout  # noqa: SIM115
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _drop_personal_keys,
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=True,
+    )
+    bind_contextvars(service=service)
+    # Libraries log through stdlib logging; route their warnings to the same stream, as JSON-ish.
+    logging.basicConfig(stream=stream, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def bind_story(*, correlationid: str | None, causationid: str | None) -> None:
+    bind_contextvars(correlationid=correlationid, causationid=causationid)
+
+
+def unbind_story() -> None:
+    clear_contextvars()
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]

@@ -1,0 +1,286 @@
+"""The composition root every service shares: pools, broker, relay, HTTP app, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nats
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker, NatsRouter
+from faststream.specification import AsyncAPI
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import logging as vlog
+from shared import metrics, problems
+from shared.auth import Authenticator
+from shared.consume import DeliveryPolicy, delivery_guard
+from shared.db import Db
+from shared.events.envelope import EventData
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from shared.stream import check_stream
+
+PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
+log = vlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds; handlers reach it through FastStream's context."""
+
+    settings: Settings
+    db: Db
+    nc: NatsClient
+    js: JetStreamContext
+    broker: NatsBroker
+    relay: OutboxRelay
+    policy: DeliveryPolicy
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    consuming: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+BackgroundJob = Callable[[Runtime], Awaitable[None]]
+Startup = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    api: APIRouter
+    events: NatsRouter
+    migrations: Path
+    publishes: Sequence[tuple[str, type[EventData]]] = ()
+    background: Sequence[BackgroundJob] = ()
+    startup: Sequence[Startup] = ()
+    body_limits: dict[str, int] = field(default_factory=dict)
+
+
+class BodyLimit:
+    """Refuse oversized bodies with 413 before anything parses them."""
+
+    def __init__(self, app: ASGIApp, *, default: int, overrides: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.overrides = overrides
+
+    def _limit(self, path: str) -> int:
+        for suffix, limit in self.overrides.items():
+            if path.endswith(suffix):
+                return limit
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(scope, receive, send, limit)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send, limit)
+
+    @staticmethod
+    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problems.problem_response(
+            413, f"the request body is larger than {limit} bytes", code="body-too-large"
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
+    """Build a service's FastAPI app; the lifespan opens and closes everything it uses."""
+    holder: dict[str, Runtime] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        vlog.configure(spec.name, settings.log_level, settings.log_file)
+        app.state.authenticator = Authenticator.from_files(
+            settings.jwt_public_keys, audience=settings.jwt_audience, issuer=settings.jwt_issuer
+        )
+        rt = await _start(spec, settings)
+        holder["rt"] = rt
+        app.state.runtime = rt
+        log.info("service started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            await _stop(rt)
+            log.info("service stopped")
+
+    app = FastAPI(title=spec.title, version="1.0.0", lifespan=lifespan,
+                  description=f"vfund {spec.name} service")
+    problems.install(app)
+    app.add_middleware(BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits)
+    _add_request_context(app, spec.name)
+    app.include_router(spec.api)
+    app.include_router(_ops_router(spec, holder))
+    return app
+
+
+async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
+    db = await Db.connect(settings.database_url, min_size=settings.db_pool_min,
+                          max_size=settings.db_pool_max)
+    nc = await nats.connect(
+        settings.nats_url.split(","), name=f"vfund-{spec.name}", max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5, allow_reconnect=True,
+    )
+    js = nc.jetstream()
+    await check_stream(js, replicas=settings.stream_replicas,
+                       duplicate_window=settings.stream_duplicate_window_seconds)
+    policy = DeliveryPolicy(service=spec.name, js=js, max_deliver=settings.max_deliver,
+                            retry_delays=settings.retry_delays)
+    broker = NatsBroker(
+        settings.nats_url.split(","), name=f"vfund-{spec.name}-consumer",
+        max_reconnect_attempts=-1, reconnect_time_wait=1,
+        middlewares=[delivery_guard(lambda: policy)],
+        # FastStream logs every message at INFO; our guard logs what matters.
+        logger=None,
+    )
+    relay = OutboxRelay(db, js, service=spec.name, batch=settings.outbox_batch,
+                        poll_seconds=settings.outbox_poll_seconds)
+    rt = Runtime(settings=settings, db=db, nc=nc, js=js, broker=broker, relay=relay, policy=policy)
+    broker.include_router(spec.events)
+    for name, publishes in ((f"{spec.name}", spec.publishes),):
+        for subject, model in publishes:
+            broker.publisher(subject, schema=model, title=f"{name}:{subject}")
+    broker.context.set_global("db", db)
+    broker.context.set_global("runtime", rt)
+    for step in spec.startup:
+        await step(rt)
+    await broker.start()
+    rt.consuming = True
+    rt.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay"))
+    for job in spec.background:
+        rt.tasks.append(asyncio.create_task(_forever(job, rt), name=f"{spec.name}-{job.__name__}"))
+    return rt
+
+
+async def _forever(job: BackgroundJob, rt: Runtime) -> None:
+    while True:
+        try:
+            await job(rt)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("background job interrupted", job=job.__name__, error=type(exc).__name__)
+            await asyncio.sleep(1.0)
+
+
+async def _stop(rt: Runtime) -> None:
+    rt.consuming = False
+    for task in rt.tasks:
+        task.cancel()
+    for task in rt.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    with contextlib.suppress(Exception):
+        await rt.broker.stop()
+    await rt.relay.close()
+    with contextlib.suppress(Exception):
+        await rt.nc.drain()
+    await rt.db.close()
+
+
+def _add_request_context(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        correlation = request.headers.get("x-correlation-id", "")
+        try:
+            correlation = str(uuid.UUID(correlation))
+        except ValueError:
+            correlation = str(uuid.uuid4())
+        request_id = str(uuid.uuid4())
+        request.state.correlation_id = correlation
+        request.state.request_id = request_id
+        vlog.bind_story(correlationid=correlation, causationid=request_id)
+        try:
+            response: Response = await call_next(request)
+        finally:
+            vlog.unbind_story()
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(service, request.method, template,
+                                     str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        response.headers["X-Correlation-Id"] = correlation
+        return response
+
+
+def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @router.get("/health/ready")
+    async def ready() -> JSONResponse:
+        rt = holder.get("rt")
+        checks = {
+            "database": bool(rt and await rt.db.ping()),
+            "nats": bool(rt and rt.nc.is_connected),
+            "consumers": bool(rt and rt.consuming),
+        }
+        ok = all(checks.values())
+        return JSONResponse({"status": "ready" if ok else "not-ready", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json")
+    async def asyncapi() -> JSONResponse:
+        rt = holder.get("rt")
+        if rt is None:
+            return problems.problem_response(503, "the service is starting")
+        schema = AsyncAPI(rt.broker, title=f"vfund {spec.name} events",
+                          version="1.0.0").to_specification()
+        return JSONResponse(schema.to_jsonable())
+
+    return router
+
+
+def serve(spec: ServiceSpec, settings: Settings) -> None:
+    """Run one service process: uvicorn on the configured port, the app's lifespan does the rest."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(spec, settings), host=settings.http_host, port=settings.http_port,
+        log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10,
+    )
