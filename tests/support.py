@@ -1,0 +1,106 @@
+"""Test support: starting real servers for the suite, and small helpers the tests share."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from shared.devstack import Stack
+
+T = TypeVar("T")
+
+
+def make_stack(root: Path, *, extra_env: dict[str, str] | None = None,
+               own_servers: bool = False) -> Stack:
+    """Embedded servers by default; external ones when VFUND_NATS_URL / VFUND_DATABASE_URL are
+    set; Testcontainers when VFUND_TEST_BACKEND=containers (Docker must be there)."""
+    nats_url = None if own_servers else os.environ.get("VFUND_NATS_URL")
+    admin_dsn = None if own_servers else os.environ.get("VFUND_DATABASE_URL")
+    if not own_servers and os.environ.get("VFUND_TEST_BACKEND") == "containers":
+        nats_url, admin_dsn = _containers()
+    prefix = "vfund" if admin_dsn is None else f"vt{secrets.token_hex(3)}"
+    env = {"VFUND_LOG_LEVEL": "INFO", "VFUND_OUTBOX_POLL_SECONDS": "0.5"} | (extra_env or {})
+    stack = Stack(root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix,
+                  extra_env=env)
+    stack.start_servers()
+    stack.provision()
+    return stack
+
+
+_CONTAINERS: list[Any] = []
+
+
+def _containers() -> tuple[str, str]:
+    from testcontainers.core.container import DockerContainer  # type: ignore[import-untyped]
+    from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+
+    pg = PostgresContainer("postgres:16", username="postgres", password=secrets.token_hex(8))
+    pg.start()
+    nats = DockerContainer("nats:2.10").with_command("-js").with_exposed_ports(4222)
+    nats.start()
+    _CONTAINERS.extend([pg, nats])
+    host = nats.get_container_host_ip()
+    dsn = pg.get_connection_url().replace("postgresql+psycopg2", "postgresql")
+    return f"nats://{host}:{nats.get_exposed_port(4222)}", dsn
+
+
+def stop_containers() -> None:
+    for c in _CONTAINERS:
+        c.stop()
+
+
+def wait_for(probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.05,
+             what: str = "condition") -> T:
+    """Poll until `probe` returns something truthy; fail with `what` when time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+class Api:
+    """HTTP access to the running services as the demo users."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.tokens = stack.tokens()
+        self.http = httpx.Client(timeout=15.0)
+
+    def url(self, service: str, path: str) -> str:
+        return self.stack.services[service].url + path
+
+    def auth(self, user: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+
+    def call(self, method: str, service: str, path: str, *, user: str | None = None,
+             headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
+        return self.http.request(method, self.url(service, path),
+                                 headers=self.auth(user) | (headers or {}), **kw)
+
+    def get(self, service: str, path: str, **kw: Any) -> httpx.Response:
+        return self.call("GET", service, path, **kw)
+
+    def post(self, service: str, path: str, **kw: Any) -> httpx.Response:
+        return self.call("POST", service, path, **kw)
+
+    def delete(self, service: str, path: str, **kw: Any) -> httpx.Response:
+        return self.call("DELETE", service, path, **kw)
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and body["type"] and "detail" in body
+    assert "Traceback" not in response.text
+    return body

@@ -1,0 +1,345 @@
+"""Decisions: thresholds with FX, four eyes, segregation of duties, fast track and ratification."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from assessment_mother import (
+    FX,
+    MANAGER,
+    MEDICAL,
+    POLICY,
+    T0,
+    approve,
+    assess,
+    assessed,
+    hours,
+    item,
+    money,
+    new_case,
+    reject,
+)
+
+from services.assessment import domain
+from services.assessment.errors import DomainError, ErrorCategory, ErrorCode
+from services.assessment.events import (
+    ApprovalPendingSecond,
+    ApprovalRatified,
+    CaseApproved,
+    CaseRejected,
+)
+from services.assessment.model import (
+    AssessmentKind,
+    CaseFile,
+    CaseStatus,
+    Decision,
+    FxRate,
+    ItemAmount,
+    Policy,
+    RejectionReason,
+)
+from shared.money import Money
+
+M = AssessmentKind.MEDICAL
+SOCIAL = "social"  # no assessment needed: the manager decides directly
+
+
+def _ready(*items, urgency: str = "standard") -> CaseFile:
+    return assessed(new_case(*items, urgency=urgency))
+
+
+# --- thresholds ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "policy", "outcome", "total"),
+    [
+        ([("5000.00", "CHF")], POLICY, "approved", Decimal("5000.00")),
+        ([("5000.01", "CHF")], POLICY, "pending", Decimal("5000.01")),
+        ([("5000.00", "EUR")], POLICY, "approved", Decimal("4750.0000")),
+        ([("5300.00", "EUR")], POLICY, "pending", Decimal("5035.0000")),
+        ([("3000.00", "CHF"), ("2200.00", "EUR")], POLICY, "pending", Decimal("5090.0000")),
+        ([("100", "XOF")], POLICY, "pending", None),  # no known rate: above the threshold
+        ([("10.00", "CHF"), ("100", "XOF")], POLICY, "pending", None),
+        ([("1000.00", "USD")], POLICY, "approved", Decimal("900.0000")),
+        ([("1000.00", "USD")], Policy(fx_max_age=timedelta(days=30)), "pending", None),  # stale
+        ([("1500.00", "CHF")], Policy(four_eyes_threshold=money("1000.00")), "pending", 1500),
+    ],
+)
+def test_four_eyes_threshold_in_chf_equivalent(
+    lines: list[tuple[str, str]], policy: Policy, outcome: str, total: Decimal | None
+) -> None:
+    case = new_case(*[item(f"i{n}", SOCIAL, a, c) for n, (a, c) in enumerate(lines)])
+    result = approve(case, policy=policy)
+    (event,) = result.events
+    if outcome == "approved":
+        assert isinstance(event, CaseApproved)
+        assert event.decided_by == ("manager-1",)
+        assert not event.fast_track
+        assert result.case.status is CaseStatus.APPROVED
+    else:
+        assert isinstance(event, ApprovalPendingSecond)
+        assert event.first_manager == "manager-1"
+        assert result.case.status is CaseStatus.PENDING_SECOND_APPROVAL
+        assert event.total_chf == total
+
+
+def test_chf_equivalent_treats_bad_rates_as_unknown() -> None:
+    lines = [ItemAmount("i1", "social", money("10.00", "EUR"))]  # type: ignore[arg-type]
+    zero = {"EUR": FxRate(Decimal(0), date(2025, 1, 1))}
+    assert domain.chf_equivalent(lines, zero, today=T0.date(), policy=POLICY) is None
+    assert domain.chf_equivalent(lines, {}, today=T0.date(), policy=POLICY) is None
+
+
+# --- four eyes -----------------------------------------------------------------------------------
+
+
+def test_second_manager_with_the_same_amounts_completes_the_approval() -> None:
+    case = _ready(item("i1", "medical", "8000.00"), item("i2", SOCIAL, "500.00"))
+    amounts = {"i1": money("7000.00"), "i2": money("500.00")}
+    first = approve(case, "manager-1", amounts=amounts, at=T0 + hours(1))
+    assert first.case.pending_approval is not None
+    assert first.case.pending_approval.first_manager == "manager-1"
+    second = approve(first.case, "manager-2", amounts=dict(reversed(amounts.items())))
+    (event,) = second.events
+    assert isinstance(event, CaseApproved)
+    assert event.decided_by == ("manager-1", "manager-2")
+    assert [(a.item_id, a.amount) for a in event.approved_items] == [
+        ("i1", money("7000.00")),
+        ("i2", money("500.00")),
+    ]
+    assert (event.org_id, event.country, event.urgency) == ("org-a", "UA", "standard")
+    assert second.case.status is CaseStatus.APPROVED
+    assert second.case.pending_approval is None
+    assert second.case.outcome is not None
+    assert second.case.outcome.decided_by == ("manager-1", "manager-2")
+
+
+def test_omitted_items_are_not_approved() -> None:
+    case = _ready(item("i1", "medical", "800.00"), item("i2", SOCIAL, "500.00"))
+    (event,) = approve(case, amounts={"i2": money("200.00")}).events
+    assert isinstance(event, CaseApproved)
+    assert [a.item_id for a in event.approved_items] == ["i2"]
+
+
+def test_a_second_manager_may_reject_a_pending_approval() -> None:
+    pending = approve(_ready(item("i1", "medical", "9000.00"))).case
+    result = reject(pending, "manager-2", reason_code="budget_policy")
+    assert result.events == [
+        CaseRejected(
+            case_id="case-1",
+            occurred_at=T0,
+            reason_code=RejectionReason.BUDGET_POLICY,
+            decided_by=("manager-2",),
+        )
+    ]
+    assert result.case.status is CaseStatus.REJECTED
+    assert result.case.pending_approval is None
+
+
+# --- emergency fast track ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("urgency", "amount", "currency", "outcome", "fast_track"),
+    [
+        ("emergency", "2000.00", "CHF", "approved", True),
+        ("emergency", "2100.00", "EUR", "approved", True),  # 1995 CHF
+        ("emergency", "2000.01", "CHF", "approved", False),  # one signature, normal rule
+        ("emergency", "5000.00", "CHF", "approved", False),
+        ("emergency", "5000.01", "CHF", "pending", False),
+        ("emergency", "1000", "XOF", "pending", False),  # unknown rate: never fast tracked
+        ("standard", "1500.00", "CHF", "approved", False),
+    ],
+)
+def test_emergency_fast_track(
+    urgency: str, amount: str, currency: str, outcome: str, fast_track: bool
+) -> None:
+    case = new_case(item("i1", SOCIAL, amount, currency), urgency=urgency)
+    result = approve(case, at=T0 + hours(2))
+    (event,) = result.events
+    if outcome == "pending":
+        assert isinstance(event, ApprovalPendingSecond)
+        assert result.case.ratification is None
+        return
+    assert isinstance(event, CaseApproved)
+    assert event.fast_track is fast_track
+    assert event.decided_by == ("manager-1",)
+    assert result.case.ratification_pending is fast_track
+    if fast_track:
+        assert result.case.ratification is not None
+        assert result.case.ratification.due_at == T0 + hours(2) + timedelta(days=7)
+
+
+def test_fast_track_limit_is_configurable() -> None:
+    case = new_case(item("i1", SOCIAL, "3000.00"), urgency="emergency")
+    (event,) = approve(case, policy=Policy(fast_track_limit=money("3000.00"))).events
+    assert isinstance(event, CaseApproved)
+    assert event.fast_track
+
+
+def _fast_tracked() -> CaseFile:
+    case = new_case(item("i1", "medical", "1500.00"), urgency="emergency")
+    return approve(assess(case, M, assessor="dr-a").case, "manager-1").case
+
+
+@pytest.mark.parametrize(
+    ("at", "late"), [(T0 + timedelta(days=7), False), (T0 + timedelta(days=8), True)]
+)
+def test_ratification_by_a_second_manager(at: datetime, late: bool) -> None:
+    result = domain.ratify(_fast_tracked(), manager="manager-2", roles=MANAGER, now=at)
+    assert result.events == [
+        ApprovalRatified(
+            case_id="case-1",
+            occurred_at=at,
+            ratified_by="manager-2",
+            first_manager="manager-1",
+            late=late,
+        )
+    ]
+    assert not result.case.ratification_pending
+    assert result.case.status is CaseStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("prepare", "manager", "roles", "code"),
+    [
+        ("fast", "manager-1", MANAGER, ErrorCode.SAME_MANAGER),
+        ("fast", "dr-a", ("fund_manager", "medical_assessor"), ErrorCode.ASSESSOR_CANNOT_DECIDE),
+        ("fast", "manager-2", MEDICAL, ErrorCode.WRONG_ROLE),
+        ("ratified", "manager-3", MANAGER, ErrorCode.NOTHING_TO_RATIFY),
+        ("normal", "manager-2", MANAGER, ErrorCode.NOTHING_TO_RATIFY),
+        ("withdrawn", "manager-2", MANAGER, ErrorCode.CASE_WITHDRAWN),
+    ],
+)
+def test_ratification_errors(
+    prepare: str, manager: str, roles: tuple[str, ...], code: ErrorCode
+) -> None:
+    case = _fast_tracked()
+    if prepare == "ratified":
+        case = domain.ratify(case, manager="manager-2", roles=MANAGER, now=T0).case
+    elif prepare == "normal":
+        case = approve(_ready(item("i1", "medical", "100.00"))).case
+    elif prepare == "withdrawn":
+        case = domain.withdraw(case, now=T0).case
+    with pytest.raises(DomainError) as err:
+        domain.ratify(case, manager=manager, roles=roles, now=T0)
+    assert err.value.code is code
+
+
+# --- segregation of duties and every decision error ---------------------------------------------
+
+
+def _decide(case: CaseFile, manager: str = "manager-1", **kwargs: object):
+    params: dict = {"roles": MANAGER, "decision": Decision.APPROVE, "now": T0, "fx": FX}
+    params |= kwargs
+    return domain.decide(case, manager=manager, policy=POLICY, **params)
+
+
+ONE = {"i1": Money(100_00, "CHF")}
+
+
+@pytest.mark.parametrize(
+    ("prepare", "manager", "kwargs", "code"),
+    [
+        ("fresh", "manager-1", {"approved_items": ONE}, ErrorCode.ASSESSMENT_MISSING),
+        ("fresh", "manager-1", {"decision": Decision.REJECT, "reason_code": "duplicate"},
+         ErrorCode.ASSESSMENT_MISSING),
+        ("more_info", "manager-1", {"approved_items": ONE}, ErrorCode.ASSESSMENT_MISSING),
+        ("withdrawn", "manager-1", {"approved_items": ONE}, ErrorCode.CASE_WITHDRAWN),
+        ("approved", "manager-2", {"approved_items": ONE}, ErrorCode.ALREADY_DECIDED),
+        ("rejected", "manager-2", {"decision": Decision.REJECT, "reason_code": "duplicate"},
+         ErrorCode.ALREADY_DECIDED),
+        ("ready", "dr-a", {"approved_items": ONE}, ErrorCode.ASSESSOR_CANNOT_DECIDE),
+        ("ready", "dr-a", {"decision": Decision.REJECT, "reason_code": "duplicate"},
+         ErrorCode.ASSESSOR_CANNOT_DECIDE),
+        ("asked", "manager-1", {"approved_items": ONE}, ErrorCode.INFORMATION_PENDING),
+        ("answered_by_asker", "dr-b", {"approved_items": ONE}, ErrorCode.ASSESSOR_CANNOT_DECIDE),
+        ("ready", "manager-1", {"approved_items": ONE, "roles": MEDICAL}, ErrorCode.WRONG_ROLE),
+        ("ready", "manager-1", {"decision": Decision.REJECT, "reason_code": "dislike"},
+         ErrorCode.UNKNOWN_REASON_CODE),
+        ("ready", "manager-1", {"decision": Decision.REJECT}, ErrorCode.REASON_CODE_REQUIRED),
+        ("ready", "manager-1", {"decision": Decision.REJECT, "reason_code": "duplicate",
+                                "approved_items": ONE}, ErrorCode.UNEXPECTED_FIELD),
+        ("ready", "manager-1", {"approved_items": ONE, "reason_code": "duplicate"},
+         ErrorCode.UNEXPECTED_FIELD),
+        ("ready", "manager-1", {}, ErrorCode.APPROVED_ITEMS_REQUIRED),
+        ("ready", "manager-1", {"approved_items": {}}, ErrorCode.APPROVED_ITEMS_REQUIRED),
+        ("ready", "manager-1", {"approved_items": {"i1": Money(9000_01, "CHF")}},
+         ErrorCode.AMOUNT_ABOVE_REQUESTED),
+        ("ready", "manager-1", {"approved_items": {"i1": Money(0, "CHF")}},
+         ErrorCode.AMOUNT_NOT_POSITIVE),
+        ("ready", "manager-1", {"approved_items": {"i9": Money(1, "CHF")}}, ErrorCode.UNKNOWN_ITEM),
+        ("ready", "manager-1", {"approved_items": {"i1": Money(1, "EUR")}},
+         ErrorCode.CURRENCY_MISMATCH),
+        ("pending", "manager-1", {"approved_items": {"i1": Money(9000_00, "CHF")}},
+         ErrorCode.SAME_MANAGER),
+        ("pending", "dr-a", {"approved_items": {"i1": Money(9000_00, "CHF")}},
+         ErrorCode.ASSESSOR_CANNOT_DECIDE),
+        ("pending", "manager-2", {"approved_items": {"i1": Money(8000_00, "CHF")}},
+         ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL),
+    ],
+)  # fmt: skip
+def test_decision_errors(prepare: str, manager: str, kwargs: dict, code: ErrorCode) -> None:
+    case = new_case(item("i1", "medical", "9000.00"))
+    ask = {"assessor": "dr-b", "roles": MEDICAL, "category_code": "cost_estimate", "now": T0}
+    if prepare == "more_info":
+        case = assess(case, M, recommendation="more_information").case
+    elif prepare == "withdrawn":
+        case = domain.withdraw(assessed(case), now=T0).case
+    elif prepare == "approved":
+        case = approve(assessed(case), amounts=ONE).case
+    elif prepare == "rejected":
+        case = reject(assessed(case)).case
+    elif prepare == "ready":
+        case = assess(case, M, assessor="dr-a").case
+    elif prepare == "asked":
+        case = domain.request_information(assessed(case), **ask).case  # type: ignore[arg-type]
+    elif prepare == "answered_by_asker":
+        case = domain.request_information(assessed(case), **ask).case  # type: ignore[arg-type]
+        rid = case.information_requests[0].request_id
+        case = domain.information_provided(case, request_id=rid, now=T0)
+        case = assess(case.case, M, assessor="dr-a").case
+    elif prepare == "pending":
+        case = approve(assess(case, M, assessor="dr-a").case, "manager-1").case
+        assert case.status is CaseStatus.PENDING_SECOND_APPROVAL
+    before = case
+    with pytest.raises(DomainError) as err:
+        _decide(case, manager, **kwargs)
+    assert err.value.code is code
+    assert case == before
+
+
+@pytest.mark.parametrize(
+    ("code", "category", "status"),
+    [
+        (ErrorCode.ASSESSMENT_MISSING, ErrorCategory.CONFLICT, 409),
+        (ErrorCode.CASE_WITHDRAWN, ErrorCategory.CONFLICT, 409),
+        (ErrorCode.ALREADY_DECIDED, ErrorCategory.CONFLICT, 409),
+        (ErrorCode.NOT_REQUIRED, ErrorCategory.CONFLICT, 409),
+        (ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, ErrorCategory.CONFLICT, 409),
+        (ErrorCode.ASSESSOR_CANNOT_DECIDE, ErrorCategory.FORBIDDEN, 403),
+        (ErrorCode.SAME_MANAGER, ErrorCategory.FORBIDDEN, 403),
+        (ErrorCode.WRONG_ROLE, ErrorCategory.FORBIDDEN, 403),
+        (ErrorCode.AMOUNT_ABOVE_REQUESTED, ErrorCategory.UNPROCESSABLE, 422),
+        (ErrorCode.UNKNOWN_REASON_CODE, ErrorCategory.UNPROCESSABLE, 422),
+        (ErrorCode.PERSONAL_DATA_IN_NOTES, ErrorCategory.UNPROCESSABLE, 422),
+    ],
+)
+def test_error_codes_map_to_http_categories(
+    code: ErrorCode, category: ErrorCategory, status: int
+) -> None:
+    err = DomainError(code)
+    assert (err.code, err.category, err.http_status) == (code, category, status)
+    assert err.detail
+
+
+def test_rejection_by_one_manager() -> None:
+    result = reject(_ready(item("i1", "medical", "9000.00")), reason_code="outside_mandate")
+    (event,) = result.events
+    assert isinstance(event, CaseRejected)
+    assert (event.reason_code, event.decided_by) == ("outside_mandate", ("manager-1",))
+    assert result.case.outcome is not None
+    assert result.case.outcome.decision is Decision.REJECT
