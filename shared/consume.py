@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from shared import metrics
 from shared.events import subjects
+from shared.faults import crash_point
 from shared.logging import bind_story, get_logger, unbind_story
 
 log = get_logger(__name__)
@@ -88,6 +89,7 @@ def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddlewa
                 await _failed(policy, raw, exc)
                 return None
             else:
+                crash_point("consumer.after_commit")
                 await raw.ack()
                 metrics.EVENTS_CONSUMED.labels(policy.service, subject).inc()
                 return result

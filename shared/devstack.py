@@ -55,7 +55,7 @@ class ServiceProcess:
     def stop(self) -> None:
         stop_process(self.proc)
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:

@@ -100,6 +100,7 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
+            crash_point("outbox.before_publish")
             await self._publish(rows)
             crash_point("outbox.after_publish")
             await tx.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows])

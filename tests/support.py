@@ -25,7 +25,10 @@ def make_stack(root: Path, *, extra_env: dict[str, str] | None = None,
     if not own_servers and os.environ.get("VFUND_TEST_BACKEND") == "containers":
         nats_url, admin_dsn = _containers()
     prefix = "vfund" if admin_dsn is None else f"vt{secrets.token_hex(3)}"
-    env = {"VFUND_LOG_LEVEL": "INFO", "VFUND_OUTBOX_POLL_SECONDS": "0.5"} | (extra_env or {})
+    # Short retry back-off so that dead-lettering is observable within a test's time.
+    env = {"VFUND_LOG_LEVEL": "INFO", "VFUND_OUTBOX_POLL_SECONDS": "0.5",
+           "VFUND_MAX_DELIVER": "6", "VFUND_RETRY_DELAYS": "[0.1, 0.3, 0.6, 1.0, 2.0]",
+           } | (extra_env or {})
     stack = Stack(root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix,
                   extra_env=env)
     stack.start_servers()
@@ -104,3 +107,83 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["status"] == status and body["title"] and body["type"] and "detail" in body
     assert "Traceback" not in response.text
     return body
+
+
+def run(coro: Any) -> Any:
+    """Run one coroutine from a synchronous test (each call gets its own event loop)."""
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+async def _publish(nats_url: str, subject: str, payload: bytes, msg_id: str) -> int:
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        ack = await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+        return int(ack.seq)
+    finally:
+        await nc.close()
+
+
+def publish(nats_url: str, subject: str, payload: bytes, msg_id: str | None = None) -> int:
+    """Publish straight to the stream, as a producer outside the services would."""
+    return int(run(_publish(nats_url, subject, payload, msg_id or secrets.token_hex(12))))
+
+
+async def _stream_messages(nats_url: str, subject: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    import nats
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("VFUND")
+        if info.state.messages == 0:
+            return []
+        sub = await js.pull_subscribe(
+            subject, stream="VFUND",
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE,
+                                  inactive_threshold=30.0),
+        )
+        out: list[tuple[str, bytes, dict[str, str]]] = []
+        while True:
+            pending = (await sub.consumer_info()).num_pending
+            if pending == 0:
+                break
+            for msg in await sub.fetch(min(pending, 1000), timeout=5):
+                out.append((msg.subject, msg.data or b"", dict(msg.headers or {})))
+        await sub.unsubscribe()
+        return out
+    finally:
+        await nc.close()
+
+
+def _matches(subject: str, pattern: str) -> bool:
+    sp, pp = subject.split("."), pattern.split(".")
+    for i, token in enumerate(pp):
+        if token == ">":
+            return len(sp) > i
+        if i >= len(sp) or (token != "*" and token != sp[i]):
+            return False
+    return len(sp) == len(pp)
+
+
+def stream_messages(nats_url: str, subject: str = "vfund.>") -> list[tuple[str, bytes, dict[str, str]]]:
+    """Every message the VFUND stream holds on `subject`: (subject, data, headers)."""
+    return list(run(_stream_messages(nats_url, subject)))
+
+
+async def _query(dsn: str, sql: str, *args: Any) -> list[Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def query(dsn: str, sql: str, *args: Any) -> list[Any]:
+    return list(run(_query(dsn, sql, *args)))
