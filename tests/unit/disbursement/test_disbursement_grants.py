@@ -30,6 +30,9 @@ from services.disbursement.reservations import (
 from shared.money import Money
 
 HALF = (FxRate("EUR", "CHF", Decimal("0.5"), TODAY),)
+JPY_CHF = (FxRate("JPY", "CHF", Decimal("0.005745"), TODAY),)
+CHF_JPY = (FxRate("CHF", "JPY", Decimal("174.125"), TODAY),)
+CHF_KWD = (FxRate("CHF", "KWD", Decimal("0.34567"), TODAY),)
 
 
 def test_created_grant_has_everything_available() -> None:
@@ -138,53 +141,13 @@ def test_record_fx_rate_refuses(base: str, quote: str, rate: str, code: str) -> 
     [
         ("100.00", "CHF", "CHF", (), "100.00", "1", False),
         ("100.00", "EUR", "CHF", RATES, "95.00", "0.9500", False),  # latest, not the future one
-        (
-            "0.01",
-            "EUR",
-            "CHF",
-            HALF,
-            "0.00",
-            "0.5",
-            False,
-        ),
-        (
-            "0.03",
-            "EUR",
-            "CHF",
-            HALF,
-            "0.02",
-            "0.5",
-            False,
-        ),
+        ("0.01", "EUR", "CHF", HALF, "0.00", "0.5", False),  # 0.5 → 0 (half to even)
+        ("0.03", "EUR", "CHF", HALF, "0.02", "0.5", False),  # 1.5 → 2
         ("112.50", "USD", "CHF", RATES, "100.00", "1.1250", True),  # only CHF→USD known
         ("100.00", "USD", "CHF", RATES, "88.89", "1.1250", True),
-        (
-            "1000",
-            "JPY",
-            "CHF",
-            (FxRate("JPY", "CHF", Decimal("0.005745"), TODAY),),
-            "5.74",
-            "0.005745",
-            False,
-        ),  # noqa: E501
-        (
-            "100.00",
-            "CHF",
-            "JPY",
-            (FxRate("CHF", "JPY", Decimal("174.125"), TODAY),),
-            "17412",
-            "174.125",
-            False,
-        ),  # noqa: E501
-        (
-            "10.00",
-            "CHF",
-            "KWD",
-            (FxRate("CHF", "KWD", Decimal("0.34567"), TODAY),),
-            "3.457",
-            "0.34567",
-            False,
-        ),  # noqa: E501
+        ("1000", "JPY", "CHF", JPY_CHF, "5.74", "0.005745", False),  # 574.5 → 574
+        ("100.00", "CHF", "JPY", CHF_JPY, "17412", "174.125", False),  # 17412.5 → 17412
+        ("10.00", "CHF", "KWD", CHF_KWD, "3.457", "0.34567", False),  # 3456.7 → 3457
     ],
 )
 def test_convert_is_exact_and_half_even(
