@@ -1,0 +1,73 @@
+"""`vfund`: operator commands — provision, mint demo tokens, verify an audit export offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from shared.provision import (
+    SERVICES,
+    demo_tokens,
+    provision_database,
+    provision_stream,
+    service_db,
+)
+
+
+def _provision(args: argparse.Namespace) -> int:
+    admin = os.environ.get("VFUND_DATABASE_URL")
+    nats_url = os.environ.get("VFUND_NATS_URL")
+    if not admin or not nats_url:
+        print("set VFUND_DATABASE_URL (superuser DSN) and VFUND_NATS_URL", file=sys.stderr)
+        return 2
+    secrets_dir = Path(os.environ.get("VFUND_SECRETS_DIR", args.secrets))
+    replicas = int(os.environ.get("VFUND_STREAM_REPLICAS", "1"))
+    host = "postgresql://{user}:{password}@" + admin.split("@", 1)[1].split("/", 1)[0] \
+        + "/{database}"
+
+    async def run() -> None:
+        await provision_stream(nats_url, replicas=replicas)
+        for name in SERVICES:
+            await provision_database(admin, service_db(secrets_dir, name), host)
+            print(f"provisioned {name}")
+
+    asyncio.run(run())
+    return 0
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    for user, token in demo_tokens(Path(args.key), ttl_seconds=args.ttl).items():
+        if args.user in (None, user):
+            print(f"{user}\t{token}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["audit", "verify"]:
+        from services.audit.verify import main as verify
+
+        return verify(argv[2:])
+    parser = argparse.ArgumentParser(prog="vfund")
+    commands = parser.add_subparsers(dest="command", required=True)
+    prov = commands.add_parser("provision", help="roles, databases, migrations and the stream")
+    prov.add_argument("--secrets", default=".vfund/secrets")
+    prov.set_defaults(func=_provision)
+    tok = commands.add_parser("tokens", help="mint the demo users' tokens")
+    tok.add_argument("--key", default=".vfund/keys/token_signing.pem")
+    tok.add_argument("--user")
+    tok.add_argument("--ttl", type=int, default=12 * 3600)
+    tok.set_defaults(func=_tokens)
+    commands.add_parser("audit", help="audit verify <export.jsonl> --public-key <pem>")
+    args = parser.parse_args(argv)
+    if args.command == "audit":
+        parser.error("usage: vfund audit verify <export.jsonl> --public-key <pem> "
+                     "[--tree-head <json>]")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
