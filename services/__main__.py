@@ -16,18 +16,29 @@ from shared.provision import SERVICES
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services", description=__doc__)
-    parser.add_argument("--root", type=Path, default=Path(".vfund"),
-                        help="where data, keys, logs and run.json live (default .vfund)")
-    parser.add_argument("--exit-after", type=float, default=None,
-                        help="stop by itself after this many seconds once ready (tests)")
-    parser.add_argument("--any-ports", action="store_true",
-                        help="free ports instead of the dev defaults 8001-8004, 4222, 55432")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(".vfund"),
+        help="where data, keys, logs and run.json live (default .vfund)",
+    )
+    parser.add_argument(
+        "--exit-after",
+        type=float,
+        default=None,
+        help="stop by itself after this many seconds once ready (tests)",
+    )
+    parser.add_argument(
+        "--any-ports",
+        action="store_true",
+        help="free ports instead of the dev defaults 8001-8004, 4222, 55432",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
     stop_requested = False
 
-    def on_signal(signum: int, _: FrameType | None) -> None:
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
         nonlocal stop_requested
         stop_requested = True
 
@@ -46,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         while not stop_requested and (deadline is None or time.monotonic() < deadline):
             for svc in stack.services.values():
                 if svc.proc is not None and svc.proc.poll() is not None:
-                    print(f"{svc.name} exited ({svc.proc.returncode}); restarting it",
-                          file=sys.stderr)
+                    print(
+                        f"{svc.name} exited ({svc.proc.returncode}); restarting it", file=sys.stderr
+                    )
                     svc.start()
             time.sleep(0.2)
     finally:
@@ -59,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write_run_json(stack: Stack, root: Path) -> dict[str, object]:
     assert stack.keys is not None
-    run = {
+    run: dict[str, object] = {
         "services": {name: svc.url for name, svc in stack.services.items()},
         "nats": stack.nats_url,
         "postgres": stack.admin_dsn,

@@ -25,8 +25,9 @@ def _provision(args: argparse.Namespace) -> int:
         return 2
     secrets_dir = Path(os.environ.get("VFUND_SECRETS_DIR", args.secrets))
     replicas = int(os.environ.get("VFUND_STREAM_REPLICAS", "1"))
-    host = "postgresql://{user}:{password}@" + admin.split("@", 1)[1].split("/", 1)[0] \
-        + "/{database}"
+    host = (
+        "postgresql://{user}:{password}@" + admin.split("@", 1)[1].split("/", 1)[0] + "/{database}"
+    )
 
     async def run() -> None:
         await provision_stream(nats_url, replicas=replicas)
@@ -64,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("audit", help="audit verify <export.jsonl> --public-key <pem>")
     args = parser.parse_args(argv)
     if args.command == "audit":
-        parser.error("usage: vfund audit verify <export.jsonl> --public-key <pem> "
-                     "[--tree-head <json>]")
+        parser.error(
+            "usage: vfund audit verify <export.jsonl> --public-key <pem> [--tree-head <json>]"
+        )
     return int(args.func(args))
 
 

@@ -17,8 +17,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.problems import Problem
 
 ROLES = frozenset(
-    {"caseworker", "medical_assessor", "legal_assessor", "fund_manager", "finance", "auditor",
-     "admin"}
+    {
+        "caseworker",
+        "medical_assessor",
+        "legal_assessor",
+        "fund_manager",
+        "finance",
+        "auditor",
+        "admin",
+    }
 )
 ASSESSORS = frozenset({"medical_assessor", "legal_assessor"})
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vfund"'}
@@ -38,8 +45,13 @@ class Principal:
 class Authenticator:
     """Verifies tokens against one or more Ed25519 public keys (several during a key rollover)."""
 
-    def __init__(self, keys: Iterable[Ed25519PublicKey], *, audience: str | None = None,
-                 issuer: str | None = None) -> None:
+    def __init__(
+        self,
+        keys: Iterable[Ed25519PublicKey],
+        *,
+        audience: str | None = None,
+        issuer: str | None = None,
+    ) -> None:
         self._keys = list(keys)
         self._audience = audience
         self._issuer = issuer
@@ -59,25 +71,37 @@ class Authenticator:
         for key in self._keys:
             try:
                 claims = jwt.decode(
-                    token, key, algorithms=["EdDSA"], audience=self._audience,
+                    token,
+                    key,
+                    algorithms=["EdDSA"],
+                    audience=self._audience,
                     issuer=self._issuer,
                     options={"require": ["sub", "exp"], "verify_aud": self._audience is not None},
                 )
                 break
             except jwt.ExpiredSignatureError as exc:
-                raise Problem(401, "the token has expired", code="token-expired",
-                              headers=_CHALLENGE) from exc
+                raise Problem(
+                    401, "the token has expired", code="token-expired", headers=_CHALLENGE
+                ) from exc
             except jwt.InvalidTokenError:
                 continue
         if claims is None:
             raise Problem(401, "the token is not valid", code="invalid-token", headers=_CHALLENGE)
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise Problem(401, "the token's roles claim is malformed", code="invalid-token",
-                          headers=_CHALLENGE)
+            raise Problem(
+                401,
+                "the token's roles claim is malformed",
+                code="invalid-token",
+                headers=_CHALLENGE,
+            )
         org = claims.get("org")
-        return Principal(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])),
-                         roles=frozenset(roles) & ROLES, org=str(org) if org else None)
+        return Principal(
+            sub=str(claims["sub"]),
+            name=str(claims.get("name", claims["sub"])),
+            roles=frozenset(roles) & ROLES,
+            org=str(org) if org else None,
+        )
 
 
 _bearer = HTTPBearer(auto_error=False, description="EdDSA JWT")
@@ -98,8 +122,11 @@ def require(*roles: str) -> Callable[..., Any]:
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has(*roles):
-            raise Problem(403, f"this action needs one of the roles: {', '.join(sorted(roles))}",
-                          code="forbidden-role")
+            raise Problem(
+                403,
+                f"this action needs one of the roles: {', '.join(sorted(roles))}",
+                code="forbidden-role",
+            )
         if "caseworker" in principal.roles and principal.org is None and roles == ("caseworker",):
             raise Problem(403, "a caseworker token must name its organisation", code="no-org")
         return principal
@@ -107,12 +134,26 @@ def require(*roles: str) -> Callable[..., Any]:
     return dependency
 
 
-def mint(private_key: Ed25519PrivateKey, *, sub: str, name: str, roles: list[str],
-         org: str | None = None, ttl_seconds: int = 12 * 3600, **extra: Any) -> str:
+def mint(
+    private_key: Ed25519PrivateKey,
+    *,
+    sub: str,
+    name: str,
+    roles: list[str],
+    org: str | None = None,
+    ttl_seconds: int = 12 * 3600,
+    **extra: Any,
+) -> str:
     """Issue a token (demo users, tests); production tokens come from the OIDC provider."""
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": sub, "name": name, "roles": roles, "iat": now,
-                              "exp": now + ttl_seconds, **extra}
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "name": name,
+        "roles": roles,
+        "iat": now,
+        "exp": now + ttl_seconds,
+        **extra,
+    }
     if org:
         claims["org"] = org
     return jwt.encode(claims, private_key, algorithm="EdDSA")

@@ -30,11 +30,11 @@ ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "30"))
 BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
 
 
-class Retry(Exception):  # noqa: N818 - it names the outcome the handler asks for
+class Retry(Exception):
     """A handler cannot apply the event yet (it came early): redeliver it later."""
 
 
-class Poison(Exception):  # noqa: N818
+class Poison(Exception):
     """The event can never be applied: dead-letter it at once."""
 
 
@@ -108,8 +108,13 @@ async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
         return
     delay = policy.delay(delivered)
     # Exception messages can quote database values; only the class name is logged.
-    log.warning("event not applied, redelivery asked", subject=raw.subject, error=error,
-                delivered=delivered, delay=delay)
+    log.warning(
+        "event not applied, redelivery asked",
+        subject=raw.subject,
+        error=error,
+        delivered=delivered,
+        delay=delay,
+    )
     metrics.EVENTS_RETRIED.labels(policy.service, raw.subject, error).inc()
     await raw.nak(delay=delay)
 
@@ -136,6 +141,11 @@ async def dead_letter(policy: DeliveryPolicy, raw: Msg, error: str) -> None:
         },
     )
     metrics.DEADLETTERS.labels(policy.service, raw.subject).inc()
-    log.error("event dead-lettered", subject=raw.subject, error=error,
-              stream_seq=meta.sequence.stream, delivered=meta.num_delivered)
+    log.error(
+        "event dead-lettered",
+        subject=raw.subject,
+        error=error,
+        stream_seq=meta.sequence.stream,
+        delivered=meta.num_delivered,
+    )
     await raw.term()

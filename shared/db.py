@@ -10,8 +10,9 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
-Connection = asyncpg.Connection  # type: ignore[type-arg]
+Connection = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
 
 _MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -26,7 +27,9 @@ _MIGRATION_LOCK = 0x5646554E44  # "VFUND": one migrator at a time per database
 async def _init_connection(conn: Connection) -> None:
     for json_type in ("json", "jsonb"):
         await conn.set_type_codec(
-            json_type, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads,
+            json_type,
+            encoder=lambda v: orjson.dumps(v).decode(),
+            decoder=orjson.loads,
             schema="pg_catalog",
         )
 
@@ -34,13 +37,16 @@ async def _init_connection(conn: Connection) -> None:
 class Db:
     """The service's database: a pool plus the transaction helper handlers and routes use."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:  # type: ignore[type-arg]
+    def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
         self.pool = pool
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 10) -> Db:
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
             command_timeout=30,
         )
         return cls(pool)
@@ -68,7 +74,7 @@ class Db:
 
 async def migrate(dsn: str, migrations: Path) -> list[str]:
     """Apply `NNN_*.sql` files in order, once each; refuse an applied file that was edited."""
-    conn: Connection = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn)
     applied: list[str] = []
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
@@ -88,7 +94,8 @@ async def migrate(dsn: str, migrations: Path) -> list[str]:
                 await conn.execute(sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-                    path.name, checksum,
+                    path.name,
+                    checksum,
                 )
             applied.append(path.name)
     finally:

@@ -37,10 +37,17 @@ def check_if_match(if_match: str | None, version: int, *, required: bool = False
     """412 when the client's version is stale: changes never overwrite blindly."""
     if if_match is None:
         if required:
-            raise Problem(428, "this change needs an If-Match header with the resource's ETag",
-                          code="if-match-required")
+            raise Problem(
+                428,
+                "this change needs an If-Match header with the resource's ETag",
+                code="if-match-required",
+            )
         return
     candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if "*" not in candidates and etag(version) not in candidates:
-        raise Problem(412, "the resource changed since you read it; reload and try again",
-                      code="version-mismatch", headers={"ETag": etag(version)})
+        raise Problem(
+            412,
+            "the resource changed since you read it; reload and try again",
+            code="version-mismatch",
+            headers={"ETag": etag(version)},
+        )

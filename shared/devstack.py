@@ -42,8 +42,11 @@ class ServiceProcess:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"], env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", f"services.{self.name}"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self) -> None:
@@ -59,8 +62,9 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; "
-                                   f"see {self.log_path}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}"
+                )
             try:
                 if httpx.get(f"{self.url}/health/ready", timeout=1.0).status_code == 200:
                     return
@@ -90,8 +94,11 @@ class Stack:
     def start_servers(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            self.nats = EmbeddedNats(self.root / "nats", port=4222 if self.dev_ports else 0,
-                                     monitor_port=8222 if self.dev_ports else 0)
+            self.nats = EmbeddedNats(
+                self.root / "nats",
+                port=4222 if self.dev_ports else 0,
+                monitor_port=8222 if self.dev_ports else 0,
+            )
             _reuse_port_file(self.nats, self.root / "nats.port", self.dev_ports)
             self.nats.start()
             self.nats_url = self.nats.url
@@ -111,25 +118,28 @@ class Stack:
                 db = service_db(self.root / "secrets", name, self.db_prefix)
                 host = _host_template(self.admin_dsn)  # type: ignore[arg-type]
                 self.service_dsns[name], self.owner_dsns[name] = await provision_database(
-                    self.admin_dsn, db, host)  # type: ignore[arg-type]
+                    self.admin_dsn, db, host
+                )  # type: ignore[arg-type]
 
         asyncio.run(run())
 
     def service_env(self, name: str) -> dict[str, str]:
         assert self.keys and self.nats_url
         env = {k: v for k, v in os.environ.items() if not k.startswith("VFUND_")}
-        env.update({
-            "VFUND_SERVICE": name,
-            "VFUND_NATS_URL": self.nats_url,
-            "VFUND_DATABASE_URL": self.service_dsns[name],
-            "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),
-            "VFUND_LOG_FILE": str(self.root / "logs" / f"{name}.jsonl"),
-            "VFUND_MASTER_KEY_FILE": str(self.keys.master_key),
-            "VFUND_BLIND_INDEX_KEY_FILE": str(self.keys.blind_index_key),
-            "VFUND_AUDIT_SIGNING_KEY": str(self.keys.audit_private),
-            "VFUND_AUDIT_PUBLIC_KEY": str(self.keys.audit_public),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "VFUND_SERVICE": name,
+                "VFUND_NATS_URL": self.nats_url,
+                "VFUND_DATABASE_URL": self.service_dsns[name],
+                "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),
+                "VFUND_LOG_FILE": str(self.root / "logs" / f"{name}.jsonl"),
+                "VFUND_MASTER_KEY_FILE": str(self.keys.master_key),
+                "VFUND_BLIND_INDEX_KEY_FILE": str(self.keys.blind_index_key),
+                "VFUND_AUDIT_SIGNING_KEY": str(self.keys.audit_private),
+                "VFUND_AUDIT_PUBLIC_KEY": str(self.keys.audit_public),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -174,8 +184,9 @@ def _host_template(admin_dsn: str) -> str:
     return "postgresql://{user}:{password}@" + hostport + "/{database}"
 
 
-def _reuse_port_file(server: EmbeddedNats | EmbeddedPostgres, path: Path, dev: bool,
-                     dev_port: int | None = None) -> None:
+def _reuse_port_file(
+    server: EmbeddedNats | EmbeddedPostgres, path: Path, dev: bool, dev_port: int | None = None
+) -> None:
     """Keep the dev ports stable across runs so `.vfund/run.json` and bookmarks stay valid."""
     if not dev:
         return

@@ -26,13 +26,18 @@ async def _replay(
     row = await conn.fetchrow(
         "SELECT request_hash, status, response, headers FROM idempotency_keys"
         " WHERE principal = $1 AND route = $2 AND key = $3",
-        principal, route, key,
+        principal,
+        route,
+        key,
     )
     if row is None:
         return None
     if row["request_hash"] != digest:
-        raise Problem(422, "this Idempotency-Key was used with a different request body",
-                      code="idempotency-key-reused")
+        raise Problem(
+            422,
+            "this Idempotency-Key was used with a different request body",
+            code="idempotency-key-reused",
+        )
     headers = dict(row["headers"])
     headers["Idempotent-Replayed"] = "true"
     return JSONResponse(row["response"], status_code=row["status"], headers=headers)
@@ -43,14 +48,17 @@ async def run(
 ) -> JSONResponse:
     """Run `work` in one transaction, remembering its answer under the key in the same one."""
     if key is not None and not (0 < len(key) <= 200):
-        raise Problem(400, "Idempotency-Key must be 1 to 200 characters", code="bad-idempotency-key")
+        raise Problem(
+            400, "Idempotency-Key must be 1 to 200 characters", code="bad-idempotency-key"
+        )
     digest = body_hash(payload)
     for _ in range(2):
         try:
             async with db.transaction() as tx:
                 if key is not None:
-                    replay = await _replay(tx, principal=principal, route=route, key=key,
-                                           digest=digest)
+                    replay = await _replay(
+                        tx, principal=principal, route=route, key=key, digest=digest
+                    )
                     if replay is not None:
                         return replay
                 status, body, headers = await work(tx)
@@ -59,7 +67,13 @@ async def run(
                         "INSERT INTO idempotency_keys"
                         " (principal, key, route, request_hash, status, response, headers)"
                         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        principal, key, route, digest, status, body, headers,
+                        principal,
+                        key,
+                        route,
+                        digest,
+                        status,
+                        body,
+                        headers,
                     )
                 return JSONResponse(body, status_code=status, headers=headers)
         except asyncpg.UniqueViolationError as exc:

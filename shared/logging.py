@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,7 +17,9 @@ _FORBIDDEN_KEYS = frozenset(
 )
 
 
-def _drop_personal_keys(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _drop_personal_keys(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in _FORBIDDEN_KEYS & event_dict.keys():
         event_dict[key] = "[withheld]"
     return event_dict
@@ -39,7 +42,9 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
     )
     bind_contextvars(service=service)
     # Libraries log through stdlib logging; route their warnings to the same stream, as JSON-ish.
-    logging.basicConfig(stream=stream, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        stream=stream, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s"
+    )
     logging.getLogger("uvicorn.access").disabled = True
 
 

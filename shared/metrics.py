@@ -6,7 +6,8 @@ EVENTS_CONSUMED = Counter(
     "vfund_events_consumed_total", "Events handled and acknowledged", ["service", "subject"]
 )
 EVENTS_RETRIED = Counter(
-    "vfund_events_retried_total", "Events negatively acknowledged for redelivery",
+    "vfund_events_retried_total",
+    "Events negatively acknowledged for redelivery",
     ["service", "subject", "error"],
 )
 DEADLETTERS = Counter(

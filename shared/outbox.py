@@ -1,4 +1,4 @@
-"""Transactional outbox: events commit with the state change; a relay publishes them to JetStream."""
+"""Transactional outbox: events commit with the state change; a relay publishes them."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ async def add(
     tx: Connection, events: Iterable[tuple[str, CloudEvent[Any]]], *, service: str
 ) -> None:
     """Queue events in the caller's transaction; NOTIFY wakes the relay when it commits."""
-    rows = [
-        (e.id, subject, e.to_json(), e.correlationid, e.causationid) for subject, e in events
-    ]
+    rows = [(e.id, subject, e.to_json(), e.correlationid, e.causationid) for subject, e in events]
     if not rows:
         return
     await tx.executemany(
@@ -44,7 +42,12 @@ class OutboxRelay:
     """Publishes committed outbox rows in order; replicas share the work with SKIP LOCKED."""
 
     def __init__(
-        self, db: Db, js: JetStreamContext, *, service: str, batch: int = 256,
+        self,
+        db: Db,
+        js: JetStreamContext,
+        *,
+        service: str,
+        batch: int = 256,
         poll_seconds: float = 1.0,
     ) -> None:
         self._db = db
@@ -53,7 +56,7 @@ class OutboxRelay:
         self._batch = batch
         self._poll = poll_seconds
         self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None  # type: ignore[type-arg]
+        self._listener: Connection | None = None
         self.published = 0
 
     async def run(self) -> None:
@@ -76,8 +79,9 @@ class OutboxRelay:
     async def _listen(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
-        self._listener = await self._db.pool.acquire()
-        await self._listener.add_listener(channel(self._service), self._on_notify)
+        listener = await self._db.pool.acquire()
+        self._listener = listener
+        await listener.add_listener(channel(self._service), self._on_notify)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -87,7 +91,7 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(channel(self._service), self._on_notify)
             with contextlib.suppress(Exception):
-                await self._db.pool.release(self._listener)
+                await self._db.pool.release(self._listener)  # type: ignore[arg-type]
             self._listener = None
 
     async def publish_pending(self) -> int:
@@ -103,7 +107,9 @@ class OutboxRelay:
             crash_point("outbox.before_publish")
             await self._publish(rows)
             crash_point("outbox.after_publish")
-            await tx.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows])
+            await tx.execute(
+                "DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
+            )
         self.published += len(rows)
         metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)

@@ -15,15 +15,25 @@ PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
 
 _TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 412: "Precondition failed",
-    413: "Payload too large", 415: "Unsupported media type", 422: "Unprocessable content",
-    428: "Precondition required", 429: "Too many requests", 500: "Internal server error",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
     503: "Service unavailable",
 }
 
 
-class Problem(Exception):  # noqa: N818 - it is the answer, not an error class of ours
+class Problem(Exception):
     def __init__(
         self,
         status: int,
@@ -44,8 +54,13 @@ class Problem(Exception):  # noqa: N818 - it is the answer, not an error class o
 
 
 def problem_response(
-    status: int, detail: str, *, code: str | None = None, title: str | None = None,
-    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     code = code or _TITLES.get(status, "error").lower().replace(" ", "-")
     body: dict[str, Any] = {
@@ -64,31 +79,43 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
-        out.append({"field": ".".join(loc), "code": err.get("type", "invalid"),
-                     "message": err.get("msg", "invalid value")})
+        out.append(
+            {
+                "field": ".".join(loc),
+                "code": err.get("type", "invalid"),
+                "message": err.get("msg", "invalid value"),
+            }
+        )
     return out
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, code=exc.code, title=exc.title,
-                                errors=exc.errors, headers=exc.headers)
+        return problem_response(
+            exc.status,
+            exc.detail,
+            code=exc.code,
+            title=exc.title,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _field_errors(exc)
         if any(e["code"] == "json_invalid" for e in errors):
-            return problem_response(400, "the body is not valid JSON", code="invalid-json",
-                                    errors=errors)
-        return problem_response(422, "the request has invalid or missing fields",
-                                code="validation-error", errors=errors)
+            return problem_response(
+                400, "the body is not valid JSON", code="invalid-json", errors=errors
+            )
+        return problem_response(
+            422, "the request has invalid or missing fields", code="validation-error", errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
-        return problem_response(exc.status_code, detail,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -70,7 +70,7 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
-async def _ensure_role(conn: asyncpg.Connection, role: str, password: str) -> None:  # type: ignore[type-arg]
+async def _ensure_role(conn: asyncpg.Connection[asyncpg.Record], role: str, password: str) -> None:
     exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
     verb = "ALTER" if exists else "CREATE"
     # Passwords are ours (token_urlsafe): no quote can appear in them.
@@ -89,13 +89,12 @@ async def provision_database(admin_dsn: str, db: ServiceDb, host_dsn: str) -> tu
                 f"CREATE DATABASE {_ident(db.database)} OWNER {_ident(db.owner_role)}"
             )
         await conn.execute(f"REVOKE ALL ON DATABASE {_ident(db.database)} FROM PUBLIC")
-        await conn.execute(
-            f"GRANT CONNECT ON DATABASE {_ident(db.database)} TO {_ident(db.role)}"
-        )
+        await conn.execute(f"GRANT CONNECT ON DATABASE {_ident(db.database)} TO {_ident(db.role)}")
     finally:
         await conn.close()
-    owner_dsn = host_dsn.format(user=db.owner_role, password=db.owner_password,
-                                database=db.database)
+    owner_dsn = host_dsn.format(
+        user=db.owner_role, password=db.owner_password, database=db.database
+    )
     service_dsn = host_dsn.format(user=db.role, password=db.password, database=db.database)
     await migrate_service(db.service, owner_dsn)
     if db.owner_role != db.role:
@@ -144,11 +143,19 @@ def _ed25519_pair(private: Path, public: Path) -> None:
     if private.exists() and public.exists():
         return
     key = Ed25519PrivateKey.generate()
-    _secret(private, key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    _secret(
+        private,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
 
 
 def ensure_keys(keys_dir: Path) -> Keys:
@@ -164,8 +171,7 @@ def ensure_keys(keys_dir: Path) -> Keys:
     )
     _ed25519_pair(keys.token_private, keys.token_public)
     _ed25519_pair(keys.audit_private, keys.audit_public)
-    _secret(keys.master_key,
-            b"mk-dev-1:" + base64.b64encode(secrets.token_bytes(32)))
+    _secret(keys.master_key, b"mk-dev-1:" + base64.b64encode(secrets.token_bytes(32)))
     _secret(keys.blind_index_key, base64.b64encode(secrets.token_bytes(32)))
     return keys
 
@@ -175,7 +181,13 @@ def demo_tokens(private_key_pem: Path, *, ttl_seconds: int = 12 * 3600) -> dict[
 
     key = load_private_key(private_key_pem)
     return {
-        user: mint(key, sub=user, name=str(spec["name"]), roles=list(spec["roles"]),  # type: ignore[call-overload]
-                   org=spec.get("org"), ttl_seconds=ttl_seconds)  # type: ignore[arg-type]
+        user: mint(
+            key,
+            sub=user,
+            name=str(spec["name"]),
+            roles=list(spec["roles"]),  # type: ignore[call-overload]
+            org=spec.get("org"),
+            ttl_seconds=ttl_seconds,
+        )  # type: ignore[arg-type]
         for user, spec in DEMO_USERS.items()
     }

@@ -140,8 +140,12 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
             await _stop(rt)
             log.info("service stopped")
 
-    app = FastAPI(title=spec.title, version="1.0.0", lifespan=lifespan,
-                  description=f"vfund {spec.name} service")
+    app = FastAPI(
+        title=spec.title,
+        version="1.0.0",
+        lifespan=lifespan,
+        description=f"vfund {spec.name} service",
+    )
     problems.install(app)
     app.add_middleware(BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits)
     _add_request_context(app, spec.name)
@@ -151,26 +155,44 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
 
 
 async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
-    db = await Db.connect(settings.database_url, min_size=settings.db_pool_min,
-                          max_size=settings.db_pool_max)
+    db = await Db.connect(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
     nc = await nats.connect(
-        settings.nats_url.split(","), name=f"vfund-{spec.name}", max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5, allow_reconnect=True,
+        settings.nats_url.split(","),
+        name=f"vfund-{spec.name}",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        allow_reconnect=True,
     )
     js = nc.jetstream()
-    await check_stream(js, replicas=settings.stream_replicas,
-                       duplicate_window=settings.stream_duplicate_window_seconds)
-    policy = DeliveryPolicy(service=spec.name, js=js, max_deliver=settings.max_deliver,
-                            retry_delays=settings.retry_delays)
+    await check_stream(
+        js,
+        replicas=settings.stream_replicas,
+        duplicate_window=settings.stream_duplicate_window_seconds,
+    )
+    policy = DeliveryPolicy(
+        service=spec.name,
+        js=js,
+        max_deliver=settings.max_deliver,
+        retry_delays=settings.retry_delays,
+    )
     broker = NatsBroker(
-        settings.nats_url.split(","), name=f"vfund-{spec.name}-consumer",
-        max_reconnect_attempts=-1, reconnect_time_wait=1,
+        settings.nats_url.split(","),
+        name=f"vfund-{spec.name}-consumer",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
         middlewares=[delivery_guard(lambda: policy)],
         # FastStream logs every message at INFO; our guard logs what matters.
         logger=None,
     )
-    relay = OutboxRelay(db, js, service=spec.name, batch=settings.outbox_batch,
-                        poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(
+        db,
+        js,
+        service=spec.name,
+        batch=settings.outbox_batch,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
     rt = Runtime(settings=settings, db=db, nc=nc, js=js, broker=broker, relay=relay, policy=policy)
     broker.include_router(spec.events)
     for name, publishes in ((f"{spec.name}", spec.publishes),):
@@ -233,10 +255,9 @@ def _add_request_context(app: FastAPI, service: str) -> None:
             vlog.unbind_story()
         route = request.scope.get("route")
         template = getattr(route, "path", "unmatched")
-        metrics.HTTP_REQUESTS.labels(service, request.method, template,
-                                     str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
+        metrics.HTTP_REQUESTS.labels(
+            service, request.method, template, str(response.status_code)
+        ).observe(time.perf_counter() - started)
         response.headers["X-Correlation-Id"] = correlation
         return response
 
@@ -257,8 +278,10 @@ def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
             "consumers": bool(rt and rt.consuming),
         }
         ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not-ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not-ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     @router.get("/metrics")
     async def prometheus() -> Response:
@@ -269,8 +292,9 @@ def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
         rt = holder.get("rt")
         if rt is None:
             return problems.problem_response(503, "the service is starting")
-        schema = AsyncAPI(rt.broker, title=f"vfund {spec.name} events",
-                          version="1.0.0").to_specification()
+        schema = AsyncAPI(
+            rt.broker, title=f"vfund {spec.name} events", version="1.0.0"
+        ).to_specification()
         return JSONResponse(schema.to_jsonable())
 
     return router
@@ -281,6 +305,11 @@ def serve(spec: ServiceSpec, settings: Settings) -> None:
     import uvicorn
 
     uvicorn.run(
-        create_app(spec, settings), host=settings.http_host, port=settings.http_port,
-        log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10,
+        create_app(spec, settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
     )

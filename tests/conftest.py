@@ -11,10 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import Api, make_stack, stop_containers  # noqa: E402
+from support import Api, make_stack, stop_containers
 
-from shared.devstack import Stack  # noqa: E402
-from shared.provision import SERVICES  # noqa: E402
+from shared.devstack import Stack
+from shared.provision import SERVICES
 
 
 @pytest.fixture(scope="session")

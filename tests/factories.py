@@ -19,8 +19,12 @@ def case_body(**overrides: Any) -> dict[str, Any]:
         "country": "LB",
         "urgency": "standard",
         "items": [
-            {"category": "medical", "description": "specialist treatment", "amount": "1200.00",
-             "currency": "CHF"},
+            {
+                "category": "medical",
+                "description": "specialist treatment",
+                "amount": "1200.00",
+                "currency": "CHF",
+            },
         ],
         "facts": "Narrative of the facts as told to the caseworker.",
         "no_other_support": True,
@@ -31,7 +35,15 @@ def case_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def item(category: str = "medical", amount: str = "500.00", currency: str = "CHF",
-         description: str = "assistance") -> dict[str, Any]:
-    return {"category": category, "description": description, "amount": amount,
-            "currency": currency}
+def item(
+    category: str = "medical",
+    amount: str = "500.00",
+    currency: str = "CHF",
+    description: str = "assistance",
+) -> dict[str, Any]:
+    return {
+        "category": category,
+        "description": description,
+        "amount": amount,
+        "currency": currency,
+    }

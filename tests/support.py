@@ -16,8 +16,9 @@ from shared.devstack import Stack
 T = TypeVar("T")
 
 
-def make_stack(root: Path, *, extra_env: dict[str, str] | None = None,
-               own_servers: bool = False) -> Stack:
+def make_stack(
+    root: Path, *, extra_env: dict[str, str] | None = None, own_servers: bool = False
+) -> Stack:
     """Embedded servers by default; external ones when VFUND_NATS_URL / VFUND_DATABASE_URL are
     set; Testcontainers when VFUND_TEST_BACKEND=containers (Docker must be there)."""
     nats_url = None if own_servers else os.environ.get("VFUND_NATS_URL")
@@ -26,11 +27,15 @@ def make_stack(root: Path, *, extra_env: dict[str, str] | None = None,
         nats_url, admin_dsn = _containers()
     prefix = "vfund" if admin_dsn is None else f"vt{secrets.token_hex(3)}"
     # Short retry back-off so that dead-lettering is observable within a test's time.
-    env = {"VFUND_LOG_LEVEL": "INFO", "VFUND_OUTBOX_POLL_SECONDS": "0.5",
-           "VFUND_MAX_DELIVER": "6", "VFUND_RETRY_DELAYS": "[0.1, 0.3, 0.6, 1.0, 2.0]",
-           } | (extra_env or {})
-    stack = Stack(root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix,
-                  extra_env=env)
+    env = {
+        "VFUND_LOG_LEVEL": "INFO",
+        "VFUND_OUTBOX_POLL_SECONDS": "0.5",
+        "VFUND_MAX_DELIVER": "6",
+        "VFUND_RETRY_DELAYS": "[0.1, 0.3, 0.6, 1.0, 2.0]",
+    } | (extra_env or {})
+    stack = Stack(
+        root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix, extra_env=env
+    )
     stack.start_servers()
     stack.provision()
     return stack
@@ -58,8 +63,13 @@ def stop_containers() -> None:
         c.stop()
 
 
-def wait_for(probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.05,
-             what: str = "condition") -> T:
+def wait_for(
+    probe: Callable[[], T | None],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
     """Poll until `probe` returns something truthy; fail with `what` when time runs out."""
     deadline = time.monotonic() + timeout
     while True:
@@ -85,10 +95,19 @@ class Api:
     def auth(self, user: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
 
-    def call(self, method: str, service: str, path: str, *, user: str | None = None,
-             headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
-        return self.http.request(method, self.url(service, path),
-                                 headers=self.auth(user) | (headers or {}), **kw)
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        user: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
+        return self.http.request(
+            method, self.url(service, path), headers=self.auth(user) | (headers or {}), **kw
+        )
 
     def get(self, service: str, path: str, **kw: Any) -> httpx.Response:
         return self.call("GET", service, path, **kw)
@@ -143,9 +162,11 @@ async def _stream_messages(nats_url: str, subject: str) -> list[tuple[str, bytes
         if info.state.messages == 0:
             return []
         sub = await js.pull_subscribe(
-            subject, stream="VFUND",
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE,
-                                  inactive_threshold=30.0),
+            subject,
+            stream="VFUND",
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30.0
+            ),
         )
         out: list[tuple[str, bytes, dict[str, str]]] = []
         while True:
@@ -170,7 +191,9 @@ def _matches(subject: str, pattern: str) -> bool:
     return len(sp) == len(pp)
 
 
-def stream_messages(nats_url: str, subject: str = "vfund.>") -> list[tuple[str, bytes, dict[str, str]]]:
+def stream_messages(
+    nats_url: str, subject: str = "vfund.>"
+) -> list[tuple[str, bytes, dict[str, str]]]:
     """Every message the VFUND stream holds on `subject`: (subject, data, headers)."""
     return list(run(_stream_messages(nats_url, subject)))
 

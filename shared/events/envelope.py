@@ -77,7 +77,8 @@ def new_event(
 ) -> CloudEvent[D]:
     """Build an event; the first event of a story is its own correlation id."""
     event_id = str(uuid.uuid4())
-    return CloudEvent[type(data)](  # type: ignore[misc]
+    model: Any = CloudEvent[type(data)]  # type: ignore[misc]
+    return model(  # type: ignore[no-any-return]
         id=event_id,
         source=f"/vfund/{service}",
         type=event_type(nats_subject),

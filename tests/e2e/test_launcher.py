@@ -31,7 +31,9 @@ def test_launcher_reaches_ready_and_stops_everything(tmp_path: Path, stop_signal
     root = tmp_path / "vfund"
     proc = subprocess.Popen(
         [sys.executable, "-m", "services", "--root", str(root), "--any-ports"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert proc.stdout is not None
     started = time.monotonic()
@@ -46,8 +48,18 @@ def test_launcher_reaches_ready_and_stops_everything(tmp_path: Path, stop_signal
     run = json.loads((root / "run.json").read_text())
     assert set(run["services"]) == {"intake", "assessment", "disbursement", "audit"}
     assert run["nats"].startswith("nats://") and run["postgres"].startswith("postgresql://")
-    assert {"caseworker-a", "caseworker-b", "medical-1", "legal-1", "manager-1", "manager-2",
-            "finance-1", "finance-2", "auditor-1", "admin-1"} <= set(run["tokens"])
+    assert {
+        "caseworker-a",
+        "caseworker-b",
+        "medical-1",
+        "legal-1",
+        "manager-1",
+        "manager-2",
+        "finance-1",
+        "finance-2",
+        "auditor-1",
+        "admin-1",
+    } <= set(run["tokens"])
     assert Path(run["audit_public_key"]).read_text().startswith("-----BEGIN PUBLIC KEY-----")
     assert _leftovers(root), "the launcher's children should be running"
 
@@ -65,9 +77,20 @@ def test_a_second_run_reuses_the_data(tmp_path: Path) -> None:
     root = tmp_path / "vfund"
     for _ in range(2):
         out = subprocess.run(
-            [sys.executable, "-m", "services", "--root", str(root), "--any-ports",
-             "--exit-after", "0.5"],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                sys.executable,
+                "-m",
+                "services",
+                "--root",
+                str(root),
+                "--any-ports",
+                "--exit-after",
+                "0.5",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert out.returncode == 0, out.stdout + out.stderr
         assert "vfund is ready" in out.stdout

@@ -14,24 +14,35 @@ from shared.devstack import Stack
 
 def _event(subject: str, data: dict[str, object], *, case_id: str) -> dict[str, object]:
     return {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/vfund/assessment",
-        "type": "org.vfund." + subject.removeprefix("vfund.") + ".v1", "subject": case_id,
-        "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json",
-        "data": data, "correlationid": str(uuid.uuid4()), "causationid": str(uuid.uuid4()),
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/vfund/assessment",
+        "type": "org.vfund." + subject.removeprefix("vfund.") + ".v1",
+        "subject": case_id,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": data,
+        "correlationid": str(uuid.uuid4()),
+        "causationid": str(uuid.uuid4()),
         "actor": "medical-1",
     }
 
 
 def _submitted(stack: Stack, case_id: str) -> list[object]:
-    return [1 for subject, data, _ in stream_messages(stack.nats_url or "",
-                                                      "vfund.intake.case.submitted")
-            if orjson.loads(data)["data"]["case_id"] == case_id]
+    return [
+        1
+        for subject, data, _ in stream_messages(stack.nats_url or "", "vfund.intake.case.submitted")
+        if orjson.loads(data)["data"]["case_id"] == case_id
+    ]
 
 
 def _history(stack: Stack, case_id: str, event_id: str) -> int:
-    rows = query(stack.service_dsns["intake"],
-                 "SELECT count(*) FROM case_history WHERE case_id = $1 AND event_id = $2",
-                 case_id, event_id)
+    rows = query(
+        stack.service_dsns["intake"],
+        "SELECT count(*) FROM case_history WHERE case_id = $1 AND event_id = $2",
+        case_id,
+        event_id,
+    )
     return int(rows[0][0])
 
 
@@ -58,16 +69,23 @@ def test_committed_event_is_published_after_a_crash_before_publishing(
 def test_a_rolled_back_request_publishes_nothing(api: Api, stack: Stack) -> None:
     # The same Idempotency-Key with another body fails inside the transaction: nothing commits.
     key = str(uuid.uuid4())
-    first = api.post("intake", "/cases", user="caseworker-a", json=case_body(),
-                     headers={"Idempotency-Key": key})
+    first = api.post(
+        "intake", "/cases", user="caseworker-a", json=case_body(), headers={"Idempotency-Key": key}
+    )
     assert first.status_code == 201
     wait_for(lambda: _submitted(stack, first.json()["case_id"]), what="first case published")
     before = len(stream_messages(stack.nats_url or "", "vfund.intake.case.submitted"))
-    again = api.post("intake", "/cases", user="caseworker-a", json=case_body(country="JO"),
-                     headers={"Idempotency-Key": key})
+    again = api.post(
+        "intake",
+        "/cases",
+        user="caseworker-a",
+        json=case_body(country="JO"),
+        headers={"Idempotency-Key": key},
+    )
     assert again.status_code == 422
-    replay = api.post("intake", "/cases", user="caseworker-a", json=case_body(),
-                      headers={"Idempotency-Key": key})
+    replay = api.post(
+        "intake", "/cases", user="caseworker-a", json=case_body(), headers={"Idempotency-Key": key}
+    )
     assert replay.status_code in (201, 422)
     marker = api.post("intake", "/cases", user="caseworker-a", json=case_body())
     wait_for(lambda: _submitted(stack, marker.json()["case_id"]), what="marker case published")
@@ -77,17 +95,31 @@ def test_a_rolled_back_request_publishes_nothing(api: Api, stack: Stack) -> None
 
 def test_the_same_event_delivered_twice_has_one_effect(api: Api, stack: Stack) -> None:
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
-    event = _event("vfund.assessment.medical.completed",
-                   {"case_id": case_id, "assessor": "medical-1", "recommendation": "support",
-                    "recommended_items": []}, case_id=case_id)
+    event = _event(
+        "vfund.assessment.medical.completed",
+        {
+            "case_id": case_id,
+            "assessor": "medical-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=case_id,
+    )
     payload = orjson.dumps(event)
     # Two different message ids defeat JetStream's dedup: the inbox alone must hold.
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", payload, "dup-a-" + case_id)
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", payload, "dup-b-" + case_id)
     wait_for(lambda: _history(stack, case_id, str(event["id"])), what="event applied")
-    marker = _event("vfund.assessment.legal.completed",
-                    {"case_id": case_id, "assessor": "legal-1", "recommendation": "support",
-                     "recommended_items": []}, case_id=case_id)
+    marker = _event(
+        "vfund.assessment.legal.completed",
+        {
+            "case_id": case_id,
+            "assessor": "legal-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=case_id,
+    )
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(marker))
     wait_for(lambda: _history(stack, case_id, str(marker["id"])), what="later event applied")
     assert _history(stack, case_id, str(event["id"])) == 1
@@ -98,9 +130,16 @@ def test_redelivery_after_a_crash_between_commit_and_ack_changes_nothing_twice(
 ) -> None:
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
     stack.restart("intake", env={"VFUND_CRASH_POINTS": "consumer.after_commit"})
-    event = _event("vfund.assessment.medical.completed",
-                   {"case_id": case_id, "assessor": "medical-1", "recommendation": "support",
-                    "recommended_items": []}, case_id=case_id)
+    event = _event(
+        "vfund.assessment.medical.completed",
+        {
+            "case_id": case_id,
+            "assessor": "medical-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=case_id,
+    )
     try:
         publish(stack.nats_url or "", "vfund.assessment.medical.completed", orjson.dumps(event))
         proc = stack.services["intake"].proc
@@ -111,9 +150,16 @@ def test_redelivery_after_a_crash_between_commit_and_ack_changes_nothing_twice(
         stack.services["intake"].env.pop("VFUND_CRASH_POINTS", None)
         stack.restart("intake")
     # After restart the event comes again (ack_wait) or is already acked: either way, one effect.
-    marker = _event("vfund.assessment.legal.completed",
-                    {"case_id": case_id, "assessor": "legal-1", "recommendation": "support",
-                     "recommended_items": []}, case_id=case_id)
+    marker = _event(
+        "vfund.assessment.legal.completed",
+        {
+            "case_id": case_id,
+            "assessor": "legal-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=case_id,
+    )
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(marker))
     wait_for(lambda: _history(stack, case_id, str(marker["id"])), what="consumer going on")
     assert _history(stack, case_id, str(event["id"])) == 1
@@ -123,16 +169,30 @@ def test_an_event_that_never_applies_is_dead_lettered_and_the_consumer_goes_on(
     api: Api, stack: Stack
 ) -> None:
     missing_case = str(uuid.uuid4())  # intake asks for redelivery until it knows the case
-    stuck = _event("vfund.assessment.medical.completed",
-                   {"case_id": missing_case, "assessor": "medical-1", "recommendation": "support",
-                    "recommended_items": []}, case_id=missing_case)
+    stuck = _event(
+        "vfund.assessment.medical.completed",
+        {
+            "case_id": missing_case,
+            "assessor": "medical-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=missing_case,
+    )
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", orjson.dumps(stuck))
     garbage_seq = publish(stack.nats_url or "", "vfund.assessment.case.approved", b"{not json")
 
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
-    ok = _event("vfund.assessment.legal.completed",
-                {"case_id": case_id, "assessor": "legal-1", "recommendation": "support",
-                 "recommended_items": []}, case_id=case_id)
+    ok = _event(
+        "vfund.assessment.legal.completed",
+        {
+            "case_id": case_id,
+            "assessor": "legal-1",
+            "recommendation": "support",
+            "recommended_items": [],
+        },
+        case_id=case_id,
+    )
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(ok))
     wait_for(lambda: _history(stack, case_id, str(ok["id"])), what="later events still applied")
 
@@ -140,16 +200,28 @@ def test_an_event_that_never_applies_is_dead_lettered_and_the_consumer_goes_on(
         return stream_messages(stack.nats_url or "", "vfund.deadletter.intake")
 
     def has_stuck() -> bool:
-        return any(orjson.loads(d).get("id") == stuck["id"] for _, d, _ in dead_letters()
-                   if d.startswith(b"{\""))
+        return any(
+            orjson.loads(d).get("id") == stuck["id"]
+            for _, d, _ in dead_letters()
+            if d.startswith(b'{"')
+        )
 
     wait_for(has_stuck, timeout=30, what="the stuck event in vfund.deadletter.intake")
-    letter = next(h for _, d, h in dead_letters() if d.startswith(b"{\"")
-                  and orjson.loads(d).get("id") == stuck["id"])
+    letter = next(
+        h
+        for _, d, h in dead_letters()
+        if d.startswith(b'{"') and orjson.loads(d).get("id") == stuck["id"]
+    )
     assert letter["Vfund-Original-Subject"] == "vfund.assessment.medical.completed"
     assert int(letter["Vfund-Deliveries"]) >= 6
-    wait_for(lambda: any(h.get("Vfund-Stream-Sequence") == str(garbage_seq)
-                         for _, _, h in dead_letters()), what="garbage dead-lettered at once")
+    wait_for(
+        lambda: any(
+            h.get("Vfund-Stream-Sequence") == str(garbage_seq) for _, _, h in dead_letters()
+        ),
+        what="garbage dead-lettered at once",
+    )
     metrics = api.get("intake", "/metrics").text
-    assert 'vfund_deadletters_total{service="intake",subject="vfund.assessment.medical.completed"}' \
+    assert (
+        'vfund_deadletters_total{service="intake",subject="vfund.assessment.medical.completed"}'
         in metrics
+    )

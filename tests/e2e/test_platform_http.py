@@ -22,7 +22,10 @@ def test_every_service_has_health_metrics_and_docs(api: Api, service: str) -> No
     assert api.get(service, "/health/live").status_code == 200
     ready = api.get(service, "/health/ready")
     assert ready.status_code == 200 and ready.json()["checks"] == {
-        "database": True, "nats": True, "consumers": True}
+        "database": True,
+        "nats": True,
+        "consumers": True,
+    }
     assert "vfund_" in api.get(service, "/metrics").text or service == "disbursement"
     assert api.get(service, "/openapi.json").json()["openapi"].startswith("3.")
     asyncapi = api.get(service, "/asyncapi.json").json()
@@ -34,29 +37,47 @@ def test_missing_and_bad_tokens_are_401(api: Api, stack: Stack, service: str, pa
     assert_problem(api.get(service, path), 401)
     assert_problem(api.get(service, path, headers={"Authorization": "Bearer not-a-jwt"}), 401)
     assert_problem(api.get(service, path, headers={"Authorization": "Basic dXNlcjpwdw=="}), 401)
-    stranger = mint(Ed25519PrivateKey.generate(), sub="auditor-1", name="x", roles=["auditor",
-                    "caseworker", "medical_assessor"], org="org-a")
+    stranger = mint(
+        Ed25519PrivateKey.generate(),
+        sub="auditor-1",
+        name="x",
+        roles=["auditor", "caseworker", "medical_assessor"],
+        org="org-a",
+    )
     assert_problem(api.get(service, path, headers={"Authorization": f"Bearer {stranger}"}), 401)
     assert stack.keys is not None
     key = load_private_key(stack.keys.token_private)
-    expired = mint(key, sub="auditor-1", name="x", roles=["auditor", "caseworker",
-                   "medical_assessor"], org="org-a", ttl_seconds=-60)
-    body = assert_problem(api.get(service, path, headers={"Authorization": f"Bearer {expired}"}),
-                          401)
+    expired = mint(
+        key,
+        sub="auditor-1",
+        name="x",
+        roles=["auditor", "caseworker", "medical_assessor"],
+        org="org-a",
+        ttl_seconds=-60,
+    )
+    body = assert_problem(
+        api.get(service, path, headers={"Authorization": f"Bearer {expired}"}), 401
+    )
     assert "expired" in body["detail"]
-    hs = jwt.encode({"sub": "x", "roles": ["auditor"], "exp": int(time.time()) + 60}, "secret",
-                    algorithm="HS256")
+    hs = jwt.encode(
+        {"sub": "x", "roles": ["auditor"], "exp": int(time.time()) + 60},
+        "secret",
+        algorithm="HS256",
+    )
     assert_problem(api.get(service, path, headers={"Authorization": f"Bearer {hs}"}), 401)
 
 
-@pytest.mark.parametrize(("service", "path", "user"), [
-    ("intake", "/cases", "finance-1"),
-    ("intake", "/cases", "auditor-1"),
-    ("assessment", "/queue?kind=medical", "caseworker-a"),
-    ("assessment", "/queue?kind=medical", "legal-1"),
-    ("audit", "/log", "caseworker-a"),
-    ("audit", "/log", "finance-1"),
-])
+@pytest.mark.parametrize(
+    ("service", "path", "user"),
+    [
+        ("intake", "/cases", "finance-1"),
+        ("intake", "/cases", "auditor-1"),
+        ("assessment", "/queue?kind=medical", "caseworker-a"),
+        ("assessment", "/queue?kind=medical", "legal-1"),
+        ("audit", "/log", "caseworker-a"),
+        ("audit", "/log", "finance-1"),
+    ],
+)
 def test_wrong_role_is_403(api: Api, service: str, path: str, user: str) -> None:
     assert_problem(api.get(service, path, user=user), 403)
 
@@ -66,9 +87,11 @@ def _count_cases(stack: Stack) -> int:
 
 
 def _outbox_and_cases(stack: Stack) -> tuple[int, int]:
-    rows = query(stack.service_dsns["intake"],
-                 "SELECT (SELECT count(*) FROM cases), (SELECT last_value FROM pg_sequences"
-                 " WHERE sequencename LIKE 'case_reference_%' LIMIT 1)")
+    rows = query(
+        stack.service_dsns["intake"],
+        "SELECT (SELECT count(*) FROM cases), (SELECT last_value FROM pg_sequences"
+        " WHERE sequencename LIKE 'case_reference_%' LIMIT 1)",
+    )
     return int(rows[0][0]), int(rows[0][1] or 0)
 
 
@@ -100,8 +123,9 @@ BAD_BODIES = {
 @pytest.mark.parametrize("name", BAD_BODIES)
 def test_bad_case_bodies_are_422_and_store_nothing(api: Api, stack: Stack, name: str) -> None:
     before = _outbox_and_cases(stack)
-    body = assert_problem(api.post("intake", "/cases", user="caseworker-a",
-                                   json=BAD_BODIES[name]), 422)
+    body = assert_problem(
+        api.post("intake", "/cases", user="caseworker-a", json=BAD_BODIES[name]), 422
+    )
     assert body["errors"], "a validation problem names its fields"
     assert all(e["field"] and e["message"] for e in body["errors"])
     assert _outbox_and_cases(stack) == before
@@ -116,13 +140,37 @@ def test_a_failed_validation_never_echoes_personal_input(api: Api) -> None:
 
 def test_invalid_json_and_huge_bodies_are_refused(api: Api, stack: Stack) -> None:
     before = _count_cases(stack)
-    assert_problem(api.post("intake", "/cases", user="caseworker-a", content=b"{\"victim\": ",
-                            headers={"Content-Type": "application/json"}), 400)
-    huge = b"{\"facts\": \"" + b"x" * (1024 * 1024) + b"\"}"
-    assert_problem(api.post("intake", "/cases", user="caseworker-a", content=huge,
-                            headers={"Content-Type": "application/json"}), 413)
-    assert_problem(api.post("intake", "/cases", user="caseworker-a", content=b"victim=x",
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}), 422)
+    assert_problem(
+        api.post(
+            "intake",
+            "/cases",
+            user="caseworker-a",
+            content=b'{"victim": ',
+            headers={"Content-Type": "application/json"},
+        ),
+        400,
+    )
+    huge = b'{"facts": "' + b"x" * (1024 * 1024) + b'"}'
+    assert_problem(
+        api.post(
+            "intake",
+            "/cases",
+            user="caseworker-a",
+            content=huge,
+            headers={"Content-Type": "application/json"},
+        ),
+        413,
+    )
+    assert_problem(
+        api.post(
+            "intake",
+            "/cases",
+            user="caseworker-a",
+            content=b"victim=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        422,
+    )
     assert_problem(api.get("intake", "/cases/not-a-uuid", user="caseworker-a"), 422)
     assert_problem(api.get("intake", "/nowhere", user="caseworker-a"), 404)
     assert_problem(api.call("PATCH", "intake", "/cases", user="caseworker-a"), 405)

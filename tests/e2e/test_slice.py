@@ -20,8 +20,9 @@ def test_submitted_case_reaches_queue_and_audit_log(api: Api) -> None:
 
     def logged() -> list[dict[str, object]]:
         page = api.get("audit", f"/log?subject={case_id}&limit=10", user="auditor-1").json()
-        return [e for e in page["items"]
-                if e["event"]["type"] == "org.vfund.intake.case.submitted.v1"]
+        return [
+            e for e in page["items"] if e["event"]["type"] == "org.vfund.intake.case.submitted.v1"
+        ]
 
     entries = wait_for(logged, what="case.submitted in the audit log")
     assert len(entries) == 1
