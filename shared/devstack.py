@@ -109,17 +109,18 @@ class Stack:
             self.admin_dsn = self.postgres.dsn
 
     def provision(self) -> None:
-        assert self.nats_url and self.admin_dsn
+        nats_url, admin_dsn = self.nats_url, self.admin_dsn
+        assert nats_url and admin_dsn
         self.keys = ensure_keys(self.root / "keys")
 
         async def run() -> None:
-            await provision_stream(self.nats_url)  # type: ignore[arg-type]
+            await provision_stream(nats_url)
             for name in SERVICES:
                 db = service_db(self.root / "secrets", name, self.db_prefix)
-                host = _host_template(self.admin_dsn)  # type: ignore[arg-type]
+                host = _host_template(admin_dsn)
                 self.service_dsns[name], self.owner_dsns[name] = await provision_database(
-                    self.admin_dsn, db, host
-                )  # type: ignore[arg-type]
+                    admin_dsn, db, host
+                )
 
         asyncio.run(run())
 

@@ -185,9 +185,9 @@ def demo_tokens(private_key_pem: Path, *, ttl_seconds: int = 12 * 3600) -> dict[
             key,
             sub=user,
             name=str(spec["name"]),
-            roles=list(spec["roles"]),  # type: ignore[call-overload]
-            org=spec.get("org"),
+            roles=[str(r) for r in spec["roles"]],  # type: ignore[attr-defined]
+            org=str(spec["org"]) if "org" in spec else None,
             ttl_seconds=ttl_seconds,
-        )  # type: ignore[arg-type]
+        )
         for user, spec in DEMO_USERS.items()
     }
