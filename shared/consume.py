@@ -75,6 +75,8 @@ def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddlewa
 
     class DeliveryGuard(BaseMiddleware):
         async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+            if isinstance(msg.raw_message, list):
+                return await _consume_batch(policy_of(), call_next, msg)
             raw: Msg = msg.raw_message
             headers = raw.headers or {}
             bind_story(
@@ -97,6 +99,50 @@ def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddlewa
                 unbind_story()
 
     return DeliveryGuard
+
+
+async def _consume_batch(policy: DeliveryPolicy, call_next: Any, msg: StreamMessage[Any]) -> Any:
+    """A batch commits as one: all acked after the handler returns, or all asked again.
+
+    A batch handler deals with a message it can never apply itself (`dead_letter` it and leave
+    it out), so that one bad event does not hold back its neighbours.
+    """
+    raws: list[Msg] = msg.raw_message
+    try:
+        result = await call_next(msg)
+    except Exception as exc:
+        for raw in raws:
+            if not raw._ackd:
+                await _failed(policy, raw, Retry(type(exc).__name__))
+        return None
+    crash_point("consumer.after_commit")
+    for raw in raws:
+        if not raw._ackd:
+            await raw.ack()
+    if raws:
+        metrics.EVENTS_CONSUMED.labels(policy.service, "batch").inc(len(raws))
+    return result
+
+
+def batch_subscriber(
+    router: NatsRouter, subject: str, *, durable: str, batch: int = 256, description: str = ""
+) -> Any:
+    """A durable pull consumer whose handler gets up to `batch` messages at once."""
+    return router.subscriber(
+        subject,
+        stream=STREAM,
+        durable=durable,
+        pull_sub=PullSub(batch_size=batch, timeout=0.05, batch=True),
+        ack_policy=AckPolicy.MANUAL,
+        config=ConsumerConfig(
+            durable_name=durable,
+            ack_wait=ACK_WAIT_SECONDS,
+            max_deliver=MAX_DELIVER + 2,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=10_000,
+        ),
+        description=description or None,
+    )
 
 
 async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
