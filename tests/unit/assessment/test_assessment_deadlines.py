@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from assessment_mother import (
@@ -27,6 +27,7 @@ from services.assessment.model import (
     CaseFile,
     CaseStatus,
     DeadlineStage,
+    Decision,
     Policy,
     QueueFlag,
     QueueKind,
@@ -37,13 +38,13 @@ A, D = DeadlineStage.ASSESSMENT, DeadlineStage.DECISION
 DAY = timedelta(days=1)
 
 
-def _ask(case: CaseFile, at) -> CaseFile:
+def _ask(case: CaseFile, at: datetime) -> CaseFile:
     return domain.request_information(
         case, assessor="dr-a", roles=MEDICAL, category_code="medical_report", now=at
     ).case
 
 
-def _answer(case: CaseFile, n: int, at) -> CaseFile:
+def _answer(case: CaseFile, n: int, at: datetime) -> CaseFile:
     rid = case.information_requests[n].request_id
     return domain.information_provided(case, request_id=rid, now=at).case
 
@@ -62,7 +63,9 @@ def _answer(case: CaseFile, n: int, at) -> CaseFile:
         ("standard", D, Policy(standard_decision=10 * DAY), 10 * DAY),
     ],
 )
-def test_due_at_by_urgency_and_stage(urgency, stage, policy, allowance) -> None:
+def test_due_at_by_urgency_and_stage(
+    urgency: str, stage: DeadlineStage, policy: Policy, allowance: timedelta
+) -> None:
     case = new_case(urgency=urgency)
     assert domain.due_at(case, stage, now=T0, policy=policy) == T0 + allowance
     assert domain.time_left(case, stage, now=T0 + hours(1), policy=policy) == allowance - hours(1)
@@ -150,7 +153,7 @@ def test_settled_cases_miss_no_deadline(final: str) -> None:
         case = domain.ratify(case, manager="manager-2", roles=MANAGER, now=T0).case
     elif final == "rejected":
         case = domain.decide(
-            case, manager="m", roles=MANAGER, decision="reject", reason_code="duplicate",  # type: ignore[arg-type]
+            case, manager="m", roles=MANAGER, decision=Decision.REJECT, reason_code="duplicate",
             now=T0, fx={}, policy=POLICY,
         ).case  # fmt: skip
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from assessment_mother import (
@@ -29,6 +31,7 @@ from services.assessment.events import (
     ApprovalRatified,
     CaseApproved,
     CaseRejected,
+    Result,
 )
 from services.assessment.model import (
     AssessmentKind,
@@ -39,6 +42,7 @@ from services.assessment.model import (
     ItemAmount,
     Policy,
     RejectionReason,
+    RequestedItem,
 )
 from shared.money import Money
 
@@ -46,7 +50,7 @@ M = AssessmentKind.MEDICAL
 SOCIAL = "social"  # no assessment needed: the manager decides directly
 
 
-def _ready(*items, urgency: str = "standard") -> CaseFile:
+def _ready(*items: RequestedItem, urgency: str = "standard") -> CaseFile:
     return assessed(new_case(*items, urgency=urgency))
 
 
@@ -232,8 +236,8 @@ def test_ratification_errors(
 # --- segregation of duties and every decision error ---------------------------------------------
 
 
-def _decide(case: CaseFile, manager: str = "manager-1", **kwargs: object):
-    params: dict = {"roles": MANAGER, "decision": Decision.APPROVE, "now": T0, "fx": FX}
+def _decide(case: CaseFile, manager: str = "manager-1", **kwargs: Any) -> Result:
+    params: dict[str, Any] = {"roles": MANAGER, "decision": Decision.APPROVE, "now": T0, "fx": FX}
     params |= kwargs
     return domain.decide(case, manager=manager, policy=POLICY, **params)
 
@@ -282,9 +286,13 @@ ONE = {"i1": Money(100_00, "CHF")}
          ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL),
     ],
 )  # fmt: skip
-def test_decision_errors(prepare: str, manager: str, kwargs: dict, code: ErrorCode) -> None:
+def test_decision_errors(
+    prepare: str, manager: str, kwargs: dict[str, Any], code: ErrorCode
+) -> None:
     case = new_case(item("i1", "medical", "9000.00"))
-    ask = {"assessor": "dr-b", "roles": MEDICAL, "category_code": "cost_estimate", "now": T0}
+    ask: dict[str, Any] = {
+        "assessor": "dr-b", "roles": MEDICAL, "category_code": "cost_estimate", "now": T0,
+    }  # fmt: skip
     if prepare == "more_info":
         case = assess(case, M, recommendation="more_information").case
     elif prepare == "withdrawn":
@@ -296,12 +304,12 @@ def test_decision_errors(prepare: str, manager: str, kwargs: dict, code: ErrorCo
     elif prepare == "ready":
         case = assess(case, M, assessor="dr-a").case
     elif prepare == "asked":
-        case = domain.request_information(assessed(case), **ask).case  # type: ignore[arg-type]
+        case = domain.request_information(assessed(case), **ask).case
     elif prepare == "answered_by_asker":
-        case = domain.request_information(assessed(case), **ask).case  # type: ignore[arg-type]
+        case = domain.request_information(assessed(case), **ask).case
         rid = case.information_requests[0].request_id
-        case = domain.information_provided(case, request_id=rid, now=T0)
-        case = assess(case.case, M, assessor="dr-a").case
+        case = domain.information_provided(case, request_id=rid, now=T0).case
+        case = assess(case, M, assessor="dr-a").case
     elif prepare == "pending":
         case = approve(assess(case, M, assessor="dr-a").case, "manager-1").case
         assert case.status is CaseStatus.PENDING_SECOND_APPROVAL
@@ -343,3 +351,12 @@ def test_rejection_by_one_manager() -> None:
     assert (event.reason_code, event.decided_by) == ("outside_mandate", ("manager-1",))
     assert result.case.outcome is not None
     assert result.case.outcome.decision is Decision.REJECT
+
+
+def test_a_case_file_loaded_with_plain_strings_follows_the_same_rules() -> None:
+    """The repository may hand back text columns; the rules must not depend on enum identity."""
+    text_columns: dict[str, Any] = {"urgency": "emergency", "status": "awaiting_decision"}
+    loaded = replace(new_case(item("i1", SOCIAL, "1500.00")), **text_columns)
+    (event,) = approve(loaded).events
+    assert isinstance(event, CaseApproved)
+    assert event.fast_track

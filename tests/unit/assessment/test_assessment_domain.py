@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 
 import pytest
 from assessment_mother import (
@@ -33,6 +34,7 @@ from services.assessment.model import (
     CaseFile,
     CaseStatus,
     Recommendation,
+    RequestedItem,
     Urgency,
 )
 from shared.money import Money
@@ -63,7 +65,8 @@ def test_needs_follow_categories_and_intake_flags(
     categories: list[str], flags: dict[str, bool], required: set[AssessmentKind], status: CaseStatus
 ) -> None:
     items = [item(f"i{n}", c, "100.00") for n, c in enumerate(categories)]
-    case = new_case(*items, **flags)
+    case = new_case(*items, needs_medical=flags.get("needs_medical", False),
+                    needs_legal=flags.get("needs_legal", False))  # fmt: skip
     assert case.required == required
     assert case.missing_assessments == required
     assert case.status is status
@@ -78,7 +81,7 @@ def test_needs_follow_categories_and_intake_flags(
         ([item("i1", "medical", "1.00")], "ukraine"),
     ],
 )
-def test_open_case_refuses_malformed_submissions(items: list, country: str) -> None:
+def test_open_case_refuses_malformed_submissions(items: list[RequestedItem], country: str) -> None:
     with pytest.raises(DomainError) as err:
         domain.open_case(
             case_id="c",
@@ -258,7 +261,9 @@ def test_review_request_errors(
 # --- information requests -------------------------------------------------------------------------
 
 
-def _ask(case: CaseFile, *, by: str = "dr-a", roles: tuple[str, ...] = MEDICAL, at=T0) -> CaseFile:
+def _ask(
+    case: CaseFile, *, by: str = "dr-a", roles: tuple[str, ...] = MEDICAL, at: datetime = T0
+) -> CaseFile:
     return domain.request_information(
         case, assessor=by, roles=roles, category_code="treatment_plan", now=at
     ).case
