@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import orjson
 from faststream import AckPolicy, BaseMiddleware
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsRouter, PullSub
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -28,6 +30,10 @@ STREAM = JStream(subjects.STREAM, declare=False)
 MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
 ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "30"))
 BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
+# The server's own limit is a backstop far above ours: transient outages are retried without
+# counting, yet an event that kills the process every time still stops (and JetStream's advisory
+# records it in VFUND_ADVISORIES).
+SERVER_MAX_DELIVER = int(os.environ.get("VFUND_SERVER_MAX_DELIVER", "200"))
 
 
 class Retry(Exception):
@@ -60,9 +66,7 @@ def subscriber(router: NatsRouter, subject: str, *, durable: str, description: s
         config=ConsumerConfig(
             durable_name=durable,
             ack_wait=ACK_WAIT_SECONDS,
-            # The server's own limit is a backstop above ours: an event that kills the process
-            # every time still stops, and JetStream's advisory records it.
-            max_deliver=MAX_DELIVER + 2,
+            max_deliver=SERVER_MAX_DELIVER,
             deliver_policy=DeliverPolicy.ALL,
             max_ack_pending=10_000,
         ),
@@ -113,7 +117,7 @@ async def _consume_batch(policy: DeliveryPolicy, call_next: Any, msg: StreamMess
     except Exception as exc:
         for raw in raws:
             if not raw._ackd:
-                await _failed(policy, raw, Retry(type(exc).__name__))
+                await _failed(policy, raw, exc)
         return None
     crash_point("consumer.after_commit")
     for raw in raws:
@@ -137,7 +141,7 @@ def batch_subscriber(
         config=ConsumerConfig(
             durable_name=durable,
             ack_wait=ACK_WAIT_SECONDS,
-            max_deliver=MAX_DELIVER + 2,
+            max_deliver=SERVER_MAX_DELIVER,
             deliver_policy=DeliverPolicy.ALL,
             max_ack_pending=10_000,
         ),
@@ -145,11 +149,27 @@ def batch_subscriber(
     )
 
 
+# Failures of the infrastructure, not of the event: retried for as long as they last, never
+# dead-lettered (a database restart must not cost an event).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TransactionRollbackError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    NatsError,
+)
+
+
 async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
     delivered = raw.metadata.num_delivered
     error = type(exc).__name__
     poison = isinstance(exc, Poison | ValidationError | orjson.JSONDecodeError)
-    if poison or delivered >= policy.max_deliver:
+    transient = isinstance(exc, TRANSIENT)
+    if poison or (delivered >= policy.max_deliver and not transient):
         await dead_letter(policy, raw, error)
         return
     delay = policy.delay(delivered)
