@@ -1,5 +1,30 @@
-"""`python -m services.intake`."""
+"""`python -m services.intake` runs the service; `... rotate-master-key` re-wraps data keys."""
 
-from services.intake.app import main
+from __future__ import annotations
 
-main()
+import asyncio
+import sys
+
+from services.intake.app import keyring_from, main
+from services.intake.keys import rotate
+from services.intake.settings import IntakeSettings
+
+USAGE = "usage: python -m services.intake [rotate-master-key]"
+
+
+def cli(argv: list[str]) -> int:
+    if not argv:
+        main()
+        return 0
+    if argv == ["rotate-master-key"]:
+        settings = IntakeSettings()
+        keyring = keyring_from(settings)
+        changed, left = asyncio.run(rotate(settings.database_url, keyring))
+        print(f"re-wrapped {changed} data keys under master key {keyring.active_key_id};"
+              f" {left} left under other keys")
+        return 0 if left == 0 else 1
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+sys.exit(cli(sys.argv[1:]))

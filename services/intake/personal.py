@@ -19,6 +19,7 @@ from shared.crypto import (
 VICTIM = "victim"
 FACTS = "facts"
 ITEM_DESCRIPTIONS = "item_descriptions"
+INFORMATION_PREFIX = "information:"
 
 
 def seal(
@@ -40,3 +41,24 @@ def open_sealed(
         name: orjson.loads(decrypt_field(data_key, case_id, name, blob))
         for name, blob in blobs.items()
     }
+
+
+def information_field(request_id: str) -> str:
+    return f"information:{request_id}"
+
+
+def document_field(document_id: str) -> str:
+    return f"document:{document_id}"
+
+
+def seal_with(
+    keyring: MasterKeyring, case_id: str, wrapped: WrappedKey, field: str, plaintext: bytes
+) -> bytes:
+    """One more ciphertext under the case's existing data key (answers, documents)."""
+    return encrypt_field(unwrap(keyring, wrapped, case_id), case_id, field, plaintext)
+
+
+def open_one(
+    keyring: MasterKeyring, case_id: str, wrapped: WrappedKey, field: str, blob: bytes
+) -> bytes:
+    return decrypt_field(unwrap(keyring, wrapped, case_id), case_id, field, blob)

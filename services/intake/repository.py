@@ -80,7 +80,9 @@ async def add_history(
     )
 
 
-async def get_case(conn: Connection, *, case_id: str, for_update: bool = False) -> asyncpg.Record | None:
+async def get_case(
+    conn: Connection, *, case_id: str, for_update: bool = False
+) -> asyncpg.Record | None:
     lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(f"SELECT * FROM cases WHERE case_id = $1{lock}", case_id)
 

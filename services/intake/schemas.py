@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from typing_extensions import Annotated
 
 from shared.events.common import Category, Urgency
+from shared.events.intake import WithdrawalReason
 from shared.money import Currency, DecimalString, to_minor
 
 
@@ -112,11 +113,70 @@ class CaseList(BaseModel):
     next_cursor: str | None
 
 
+class DocumentOut(BaseModel):
+    document_id: str
+    purpose: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: str
+    stored: bool
+
+
+class InformationRequestOut(BaseModel):
+    request_id: str
+    question_category: str
+    requested_at: str
+    status: Literal["open", "answered"]
+    document_ids: list[str]
+    answer: str | None = None
+
+
 class CaseOut(CaseSummary):
     items: list[ItemOut]
     needs: dict[str, bool]
     history: list[HistoryEntry]
     duplicate_of: list[str] = []
+    documents: list[DocumentOut] = []
+    information_requests: list[InformationRequestOut] = []
     personal_data: Literal["included", "withheld", "erased"]
     victim: dict[str, object] | None = None
     facts: str | None = None
+
+
+DocumentIds = Annotated[list[uuid.UUID], Field(max_length=20)]
+
+
+class InformationIn(_In):
+    request_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    answer: Annotated[str, Field(min_length=1, max_length=20_000)]
+    document_ids: DocumentIds = []
+
+
+class WithdrawIn(_In):
+    reason: WithdrawalReason
+
+
+class ReportIn(_In):
+    document_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=20)]
+
+
+DuplicateRulingReason = Literal[
+    "different_person", "same_person_other_need", "data_entry_error", "other"
+]
+
+
+class DuplicateRulingIn(_In):
+    reason_code: DuplicateRulingReason
+
+
+ErasureBasis = Literal[
+    "data_subject_request", "consent_withdrawn", "retention_expired", "legal_obligation",
+    "safety_risk",
+]
+
+
+class ChangeOut(BaseModel):
+    case_id: str
+    status: str
+    version: int

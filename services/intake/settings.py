@@ -10,5 +10,6 @@ class IntakeSettings(Settings):
     http_port: int = 8001
     master_key: str | None = None
     master_key_file: Path | None = None
+    blind_index_key: str | None = None
     blind_index_key_file: Path | None = None
     max_items: int = 20

@@ -1,0 +1,176 @@
+"""Canary: personal data marked with unique strings appears nowhere but encrypted at intake.
+
+Cases whose every personal field carries a marker go as far through the flow as this session's
+services allow; then every message in the VFUND stream, every service log, every table of the
+other services' databases and the raw rows of the intake database are searched, for each marker
+as text and as hex (how PostgreSQL shows bytea). The search proves itself first: the markers are
+read back through the authorised door (so they were really submitted), and in every source the
+same search finds a known non-personal value (so it reads what it claims to read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+from factories import case_body, item
+from integration.intake.intake_probe import PDF, new_id, publish, stream_count
+from nats.js.api import DeliverPolicy
+from support import Api, wait_for
+
+from shared.devstack import Stack
+from shared.events import subjects
+from shared.events.assessment import InformationRequested
+
+
+def forms(marker: str) -> list[str]:
+    return [marker, marker.encode().hex()]
+
+
+def found(haystack: str, markers: list[str]) -> list[str]:
+    lowered = haystack.lower()
+    return [m for m in markers for form in forms(m) if form.lower() in lowered]
+
+
+def marked_case(tag: str) -> dict[str, Any]:
+    return case_body(
+        victim={"full_name": f"{tag}-NAME Person", "date_of_birth": "1979-02-03",
+                "contact": f"{tag}-CONTACT via office"},
+        facts=f"{tag}-FACTS what happened",
+        items=[item("medical", description=f"{tag}-ITEM surgery"),
+               item("legal", "300.00", "EUR", description=f"{tag}-ITEM2 lawyer")],
+    )
+
+
+def stream_text(stack: Stack) -> list[str]:
+    async def go() -> list[str]:
+        nc = await nats.connect(stack.nats_url)
+        try:
+            js = nc.jetstream()
+            last = (await js.stream_info(subjects.STREAM)).state.last_seq
+            sub = await js.subscribe(subjects.ALL, ordered_consumer=True,
+                                     deliver_policy=DeliverPolicy.ALL)
+            texts: list[str] = []
+            seq = 0
+            while seq < last:
+                msg = await sub.next_msg(timeout=5)
+                seq = msg.metadata.sequence.stream
+                texts.append(f"{msg.subject} {msg.headers} "
+                             + msg.data.decode("utf-8", "replace"))
+            await sub.unsubscribe()
+            return texts
+        finally:
+            await nc.close()
+
+    return asyncio.run(go())
+
+
+def tables_text(stack: Stack, service: str) -> dict[str, str]:
+    """Every row of every public table, as PostgreSQL prints it (bytea in hex)."""
+    database = stack.service_dsns[service].rsplit("/", 1)[1]
+
+    async def go() -> dict[str, str]:
+        conn = await asyncpg.connect(stack.admin_dsn, database=database)
+        try:
+            names = [r["table_name"] for r in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'public' ORDER BY table_name")]
+            out = {}
+            for name in names:
+                rows = await conn.fetch(f'SELECT t::text AS row FROM public."{name}" t')
+                out[name] = "\n".join(r["row"] for r in rows)
+            out["(hex self-check)"] = await conn.fetchval(
+                "SELECT convert_to($1, 'UTF8')::text", "HEX-SELF-CHECK")
+            return out
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def drive(api: Api, stack: Stack, tag: str) -> tuple[str, str]:
+    """Submit two marked cases; read, answer, attach and withdraw as far as the flow goes."""
+    ids = []
+    for n in (1, 2):
+        created = api.post("intake", "/cases", user="caseworker-a",
+                           json=marked_case(f"{tag}-{n}"))
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["case_id"])
+    first, second = ids
+    upload = api.post("intake", f"/cases/{first}/documents", user="caseworker-a",
+                      files={"file": ("x.pdf", PDF + f"{tag}-DOCUMENT".encode(),
+                                      "application/pdf")}, data={"purpose": "information"})
+    assert upload.status_code == 201, upload.text
+    document_id = upload.json()["document_id"]
+    request_id = new_id()
+    publish(stack, subjects.INFORMATION_REQUESTED, InformationRequested(
+        case_id=first, request_id=request_id, question_category="medical_records",
+        requested_by="medical-1"), case_id=first)
+    wait_for(lambda: api.get("intake", f"/cases/{first}", user="caseworker-a").json()[
+        "status"] == "information_requested", what="information requested")
+    answered = api.post("intake", f"/cases/{first}/information", user="caseworker-a", json={
+        "request_id": request_id, "answer": f"{tag}-ANSWER details",
+        "document_ids": [document_id]})
+    assert answered.status_code == 200, answered.text
+    for user in ("medical-1", "legal-1", "caseworker-a"):
+        assert api.get("intake", f"/cases/{first}", user=user).status_code == 200
+    withdrawn = api.post("intake", f"/cases/{second}/withdraw", user="caseworker-a",
+                         json={"reason": "safety"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    # The markers went in: the authorised door gives them back.
+    read = api.get("intake", f"/cases/{first}", user="medical-1").json()
+    assert read["victim"]["full_name"].startswith(f"{tag}-1-NAME")
+    assert read["information_requests"][0]["answer"] == f"{tag}-ANSWER details"
+    download = api.get("intake", f"/cases/{first}/documents/{document_id}", user="medical-1")
+    assert f"{tag}-DOCUMENT".encode() in download.content
+    return first, second
+
+
+def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) -> None:
+    tag = f"CANARY-{uuid.uuid4().hex}"
+    markers = [f"{tag}-{n}-{field}" for n in (1, 2)
+               for field in ("NAME", "CONTACT", "FACTS", "ITEM")] + [
+        f"{tag}-{n}-ITEM2" for n in (1, 2)] + [f"{tag}-ANSWER", f"{tag}-DOCUMENT"]
+    first, second = drive(api, stack, tag)
+    # Everything intake did is out: the last change (the withdrawal) is in the stream, and the
+    # audit service, if it runs, has logged it.
+    wait_for(lambda: stream_count(stack, subjects.CASE_WITHDRAWN) and any(
+        second in t for t in stream_text(stack)[-50:]), what="the withdrawal in the stream")
+    others = [s for s in ("assessment", "disbursement", "audit") if s in stack.services]
+    if "audit" in stack.services:
+        wait_for(lambda: any(second in v for v in tables_text(stack, "audit").values()),
+                 timeout=30, what="the withdrawal in the audit log")
+
+    messages = stream_text(stack)
+    assert any(first in m for m in messages), "the stream search reads the case's events"
+    leaks = {f"stream message {n}": hit for n, m in enumerate(messages)
+             if (hit := found(m, markers))}
+
+    log_files = sorted(Path(stack.root / "logs").glob("*"))
+    assert log_files, "the services write logs where the search looks"
+    for path in log_files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if hit := found(text, markers):
+            leaks[f"log {path.name}"] = hit
+
+    for service in others:
+        tables = tables_text(stack, service)
+        assert found(tables.pop("(hex self-check)"), ["HEX-SELF-CHECK"]), "hex form is searched"
+        assert "inbox" in tables
+        for table, text in tables.items():
+            if hit := found(text, markers):
+                leaks[f"{service}.{table}"] = hit
+    if "audit" in others:
+        assert any(first in text for text in tables_text(stack, "audit").values())
+
+    intake = tables_text(stack, "intake")
+    assert found(intake.pop("(hex self-check)"), ["HEX-SELF-CHECK"])
+    assert first in intake["cases"] and intake["case_personal"] and intake["case_documents"]
+    for table, text in intake.items():
+        if hit := found(text, markers):
+            leaks[f"intake.{table}"] = hit
+    assert not leaks, f"personal data in plaintext: {leaks}"
