@@ -265,3 +265,85 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast" shutdown: clean, without waiting for clients.
         stop_process(self.proc, signal.SIGINT, timeout=30)
+
+
+DEPLOY_NATS = Path(__file__).resolve().parent.parent / "deploy" / "nats"
+
+
+@dataclass
+class NatsNode:
+    """One node of a loopback cluster, configured from deploy/nats/nats-N.conf."""
+
+    name: str
+    root: Path
+    port: int
+    monitor_port: int
+    cluster_port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, routes: list[int], timeout: float = 30.0) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        conf = self.root / "nats.conf"
+        conf.write_text(loopback_cluster_config(self.name, self.root, self.port,
+                                                self.monitor_port, self.cluster_port, routes))
+        log = open(self.root / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        wait_port("127.0.0.1", self.port, timeout, self.proc, f"nats node {self.name}")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+def loopback_cluster_config(name: str, root: Path, port: int, monitor_port: int,
+                            cluster_port: int, routes: list[int]) -> str:
+    """deploy/nats/<name>.conf with only addresses and paths made local: the same JetStream,
+    fsync and cluster settings as production."""
+    text = (DEPLOY_NATS / f"{name}.conf").read_text()
+    text = text.replace("listen: 0.0.0.0:4222", f"listen: 127.0.0.1:{port}")
+    text = text.replace("http: 0.0.0.0:8222", f"http: 127.0.0.1:{monitor_port}")
+    text = text.replace("listen: 0.0.0.0:6222", f"listen: 127.0.0.1:{cluster_port}")
+    text = text.replace('store_dir: "/data/jetstream"', f'store_dir: "{root / "jetstream"}"')
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith('"nats-route://nats-'):
+            continue
+        lines.append(line)
+        if line.strip() == "routes: [":
+            lines.extend(f'    "nats-route://127.0.0.1:{p}"' for p in routes)
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class NatsCluster:
+    root: Path
+    nodes: list[NatsNode] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> None:
+        self.nodes = [
+            NatsNode(f"nats-{n}", self.root / f"nats-{n}", free_port(), free_port(), free_port())
+            for n in (1, 2, 3)
+        ]
+        routes = [node.cluster_port for node in self.nodes]
+        for node in self.nodes:
+            node.start(routes)
+
+    def restart(self, node: NatsNode) -> None:
+        node.start([n.cluster_port for n in self.nodes])
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

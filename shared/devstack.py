@@ -83,6 +83,7 @@ class Stack:
     nats_url: str | None = None
     admin_dsn: str | None = None
     db_prefix: str = "vfund"
+    stream_replicas: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
@@ -114,7 +115,7 @@ class Stack:
         self.keys = ensure_keys(self.root / "keys")
 
         async def run() -> None:
-            await provision_stream(nats_url)
+            await provision_stream(nats_url, replicas=self.stream_replicas)
             for name in SERVICES:
                 db = service_db(self.root / "secrets", name, self.db_prefix)
                 host = _host_template(admin_dsn)
@@ -138,7 +139,8 @@ class Stack:
                 "VFUND_BLIND_INDEX_KEY_FILE": str(self.keys.blind_index_key),
                 "VFUND_AUDIT_SIGNING_KEY": str(self.keys.audit_private),
                 "VFUND_AUDIT_PUBLIC_KEY": str(self.keys.audit_public),
-                "PYTHONUNBUFFERED": "1",
+                "VFUND_STREAM_REPLICAS": str(self.stream_replicas),
+            "PYTHONUNBUFFERED": "1",
             }
         )
         env.update(self.extra_env)

@@ -69,6 +69,7 @@ class OutboxRelay:
                             await asyncio.wait_for(self._wake.wait(), self._poll)
                         self._wake.clear()
             except asyncio.CancelledError:
+                await self._close_listener()
                 raise
             except Exception as exc:  # a passing DB or NATS outage: back off, then go on
                 log.warning("outbox relay interrupted", error=type(exc).__name__)

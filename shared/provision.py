@@ -122,7 +122,7 @@ async def migrate_service(service: str, dsn: str) -> list[str]:
 
 
 async def provision_stream(nats_url: str, *, replicas: int = 1) -> None:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url.split(","))
     try:
         await ensure_streams(nc.jetstream(), replicas=replicas)
     finally:

@@ -21,6 +21,7 @@ class AssessmentCompleted(EventData):
     assessor: Id
     recommendation: Recommendation
     recommended_items: list[Item]
+    has_reason_for_exceeding: bool = False
 
 
 class MedicalAssessmentCompleted(AssessmentCompleted):
@@ -41,6 +42,8 @@ class ApprovalPending(EventData):
     case_id: Id
     first_decider: Id
     approved_items: list[Item]
+    # The CHF equivalent that put it above the threshold; None when a rate was unknown.
+    total_chf: str | None = None
 
 
 class CaseApproved(EventData):
@@ -62,11 +65,14 @@ class CaseRejected(EventData):
 class ApprovalRatified(EventData):
     case_id: Id
     ratified_by: Id
+    first_decider: Id | None = None
+    late: bool = False
 
 
 class RatificationMissed(EventData):
     case_id: Id
     due_at: datetime
+    first_decider: Id | None = None
 
 
 class DeadlineMissed(EventData):

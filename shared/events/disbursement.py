@@ -47,6 +47,21 @@ class CategoryAmount(EventData):
     amount: DecimalString
 
 
+class FxConversion(EventData):
+    """One approved item converted into the grant's currency, with the rate and its date."""
+
+    item_id: Id | None = None
+    category: Category
+    amount: DecimalString
+    currency: Currency
+    converted: DecimalString
+    rate: str
+    as_of: date
+    base: Currency
+    quote: Currency
+    inverted: bool = False
+
+
 class BudgetReserved(EventData):
     case_id: Id
     grant_id: Id
@@ -57,11 +72,15 @@ class BudgetReserved(EventData):
     fx_rate: str
     fx_as_of: date | None = None
     by_category: list[CategoryAmount] = []
+    conversions: list[FxConversion] = []
 
 
 class BudgetInsufficient(EventData):
     case_id: Id
     shortfall: Amount
+    # Every shortfall when no grant is eligible and the approval spans several currencies.
+    shortfalls: list[Amount] = []
+    grant_id: Id | None = None
 
 
 class BudgetReleased(EventData):
@@ -70,6 +89,8 @@ class BudgetReleased(EventData):
     reservation_id: Id
     amount: DecimalString
     currency: Currency
+    reason: str | None = None
+    country: CountryCode | None = None
 
 
 PaymentStatus = Literal["awaiting_payee", "scheduled", "batched", "sent", "failed", "cancelled"]
@@ -109,7 +130,13 @@ class PaymentFailed(PaymentEvent):
 
 
 class PaymentCancelled(PaymentEvent):
-    pass
+    reason: str | None = None
+
+
+class PaymentSplit(PaymentEvent):
+    """`amount` stays on `payment_id`; `parts` are the new payments' ids."""
+
+    parts: list[Id] = []
 
 
 class PayeeRegistered(EventData):
@@ -117,11 +144,21 @@ class PayeeRegistered(EventData):
     kind: Literal["organisation", "provider"]
     org_id: Id | None = None
     registered_by: Id
+    is_default: bool = False
+
+
+class PayeeBankDetailsChanged(EventData):
+    """New bank details wait for a second officer; the IBAN itself never travels."""
+
+    payee_id: Id
+    org_id: Id | None = None
+    requested_by: Id
 
 
 class PayeeConfirmed(EventData):
     payee_id: Id
     confirmed_by: Id
+    org_id: Id | None = None
 
 
 class BatchCreated(EventData):
@@ -136,3 +173,6 @@ class BatchCreated(EventData):
 class BatchApproved(EventData):
     batch_id: Id
     approved_by: Id
+    count: int | None = None
+    total: DecimalString | None = None
+    currency: Currency | None = None
