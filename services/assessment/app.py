@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.assessment import api, handlers
+from services.assessment import api, handlers, runtime, wire
+from services.assessment.deadlines import deadline_checker
 from services.assessment.settings import AssessmentSettings
 from shared.service import ServiceSpec, create_app, serve
 
@@ -16,6 +17,9 @@ SPEC = ServiceSpec(
     api=api.router,
     events=handlers.router,
     migrations=Path(__file__).parent / "migrations",
+    publishes=wire.PUBLISHES,
+    startup=[runtime.configure],
+    background=[deadline_checker],
 )
 
 

@@ -31,6 +31,24 @@ def time_left(case: CaseFile, stage: DeadlineStage, *, now: datetime, policy: Po
     return due_at(case, stage, now=now, policy=policy) - now
 
 
+def next_check_at(case: CaseFile, *, now: datetime, policy: Policy) -> datetime | None:
+    """The earliest moment check_deadlines could report something new; None: nothing to watch.
+
+    While the case waits for information the moment moves on with the clock: a checker that
+    looks then finds nothing and asks again later.
+    """
+    candidates: list[datetime] = []
+    missed = case.deadlines_missed
+    if case.is_open and case.missing_assessments and DeadlineStage.ASSESSMENT not in missed:
+        candidates.append(due_at(case, DeadlineStage.ASSESSMENT, now=now, policy=policy))
+    deciding = case.is_open or case.status == CaseStatus.PENDING_SECOND_APPROVAL
+    if deciding and DeadlineStage.DECISION not in missed:
+        candidates.append(due_at(case, DeadlineStage.DECISION, now=now, policy=policy))
+    if case.ratification is not None and case.ratification_pending and not case.ratification_missed:
+        candidates.append(case.ratification.due_at)
+    return min(candidates, default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
     """One line of a work queue: ids, codes and times only, never personal data."""

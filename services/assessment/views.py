@@ -1,0 +1,182 @@
+"""What the assessment API shows: the case view and queue lines; ids, codes, money and times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.assessment import domain
+from services.assessment.model import (
+    AssessmentKind,
+    CaseFile,
+    DeadlineStage,
+    ItemAmount,
+    Policy,
+    RequestedItem,
+)
+from services.assessment.queues import QueueEntry
+from services.assessment.repository import StoredCase
+
+POSSIBLE_DUPLICATE = "possible_duplicate"
+
+
+def _lines(lines: Iterable[ItemAmount | RequestedItem]) -> list[dict[str, str]]:
+    return [
+        {
+            "item_id": x.item_id,
+            "category": x.category.value,
+            "amount": x.amount.amount,
+            "currency": x.amount.currency,
+        }
+        for x in lines
+    ]
+
+
+def _t(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _deadline(case: CaseFile, stage: DeadlineStage, now: datetime, policy: Policy) -> Any:
+    due = domain.due_at(case, stage, now=now, policy=policy)
+    return {
+        "due_at": due.isoformat(),
+        "time_left_seconds": int((due - now).total_seconds()),
+        "missed": stage in case.deadlines_missed,
+    }
+
+
+def flags(entry: QueueEntry | None, stored: StoredCase) -> list[str]:
+    found = {f.value for f in entry.flags} if entry is not None else set()
+    case = stored.case
+    if case.deadlines_missed:
+        found.add("deadline_missed")
+    if case.ratification_pending:
+        found.add("ratification_pending")
+    if case.ratification_missed:
+        found.add("ratification_missed")
+    if stored.possible_duplicate:
+        found.add(POSSIBLE_DUPLICATE)
+    return sorted(found)
+
+
+def queue_line(entry: QueueEntry, stored: StoredCase) -> dict[str, Any]:
+    case = stored.case
+    return {
+        "case_id": case.case_id,
+        "reference": stored.reference,
+        "kind": entry.kind.value,
+        "urgency": entry.urgency.value,
+        "country": entry.country,
+        "status": entry.status.value,
+        "categories": sorted({i.category.value for i in case.items}),
+        "submitted_at": case.submitted_at.isoformat(),
+        "due_at": entry.due_at.isoformat(),
+        "time_left_seconds": int(entry.time_left.total_seconds()),
+        "flags": flags(entry, stored),
+        "version": entry.version,
+    }
+
+
+def case_view(
+    stored: StoredCase, assessments: Sequence[asyncpg.Record], *, now: datetime, policy: Policy
+) -> dict[str, Any]:
+    """The assessment view of a case; notes are shown to its assessors and fund managers."""
+    case = stored.case
+    entries = [
+        e
+        for k in sorted(domain.queue_kinds(case))
+        if (e := domain.queue_entry(case, k, now=now, policy=policy)) is not None
+    ]
+    first = entries[0] if entries else None
+    pending, ratification, outcome = case.pending_approval, case.ratification, case.outcome
+    return {
+        "case_id": case.case_id,
+        "reference": stored.reference,
+        "org_id": case.org_id,
+        "country": case.country,
+        "urgency": case.urgency.value,
+        "status": case.status.value,
+        "submitted_at": case.submitted_at.isoformat(),
+        "items": _lines(case.items),
+        "needs": {
+            "required": sorted(k.value for k in case.required),
+            "missing": sorted(k.value for k in case.missing_assessments),
+            "reassessment_due": sorted(k.value for k in case.reassessment_due),
+        },
+        "queues": [e.kind.value for e in entries],
+        "due_at": _t(first.due_at if first else None),
+        "time_left_seconds": int(first.time_left.total_seconds()) if first else None,
+        "deadlines": {
+            s.value: _deadline(case, s, now, policy)
+            for s in (DeadlineStage.ASSESSMENT, DeadlineStage.DECISION)
+        },
+        "flags": flags(first, stored),
+        "assessments": [
+            {
+                "kind": r["kind"],
+                "assessor": r["assessor"],
+                "recommendation": r["recommendation"],
+                "recommended_items": r["recommended_items"],
+                "notes": r["notes"],
+                "exceeding_reason": r["exceeding_reason"],
+                "recorded_at": _t(r["recorded_at"]),
+            }
+            for r in assessments
+        ],
+        "review_requests": [
+            {
+                "kind": r.kind.value,
+                "requested_by": r.requested_by,
+                "requested_at": _t(r.requested_at),
+            }
+            for r in case.review_requests
+        ],
+        "information_requests": [
+            {
+                "request_id": r.request_id,
+                "kind": r.kind.value,
+                "question_category": r.category.value,
+                "requested_by": r.requested_by,
+                "requested_at": _t(r.requested_at),
+                "answered_at": _t(r.answered_at),
+            }
+            for r in case.information_requests
+        ],
+        "decision": {
+            "pending_approval": None
+            if pending is None
+            else {
+                "first_decider": pending.first_manager,
+                "approved_items": _lines(pending.items),
+                "total_chf": None if pending.total_chf is None else f"{pending.total_chf:.2f}",
+                "approved_at": _t(pending.approved_at),
+            },
+            "outcome": None
+            if outcome is None
+            else {
+                "decision": outcome.decision.value,
+                "approved_items": _lines(outcome.items),
+                "reason_code": None if outcome.reason_code is None else outcome.reason_code.value,
+                "decided_by": list(outcome.decided_by),
+                "decided_at": _t(outcome.decided_at),
+                "fast_track": outcome.fast_track,
+            },
+            "ratification": None
+            if ratification is None
+            else {
+                "first_decider": ratification.first_manager,
+                "due_at": _t(ratification.due_at),
+                "ratified_by": ratification.ratified_by,
+                "ratified_at": _t(ratification.ratified_at),
+                "missed": case.ratification_missed,
+            },
+        },
+        "version": case.version,
+    }
+
+
+def kinds_of(roles: Iterable[str]) -> list[AssessmentKind]:
+    return [k for k in AssessmentKind if f"{k.value}_assessor" in set(roles)]

@@ -1,0 +1,65 @@
+"""The running service's background checker flags a case submitted 49 hours ago, once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from integration.assessment.assessment_probe import (
+    case_events,
+    publish,
+    query,
+    queue_line,
+    read,
+    types,
+    wait_known,
+)
+from support import Api, wait_for
+
+from shared.devstack import Stack
+from shared.events import subjects
+from shared.events.common import Item
+from shared.events.intake import CaseSubmitted, Needs
+
+
+def test_background_checker_reports_missed_deadlines_once(api: Api, stack: Stack) -> None:
+    case_id = str(uuid.uuid4())
+    submitted = CaseSubmitted(
+        case_id=case_id,
+        reference="VF-LATE",
+        org_id="org-a",
+        country="UA",
+        urgency="emergency",
+        items=[Item(item_id="item-1", category="medical", amount="900.00", currency="CHF")],
+        needs=Needs(medical=True, legal=False),
+        submitted_by="caseworker-a",
+    )
+    publish(
+        stack,
+        subjects.CASE_SUBMITTED,
+        submitted,
+        case_id=case_id,
+        time=datetime.now(UTC) - timedelta(hours=49),
+    )
+    wait_known(api, case_id)
+
+    def both_stages() -> list[str] | None:
+        seen = types(case_events(stack, case_id))
+        return seen if len(seen) >= 2 else None
+
+    seen = wait_for(both_stages, timeout=30, what="deadline_missed for both stages")
+    assert seen == ["case.deadline_missed", "case.deadline_missed"]
+    events = case_events(stack, case_id)
+    assert sorted(e["data"]["stage"] for e in events) == ["assessment", "decision"]
+    line = queue_line(api, "medical", "medical-1", case_id)
+    assert line is not None and {"deadline_missed", "overdue"} <= set(line["flags"])
+    assert line["time_left_seconds"] < 0
+    case = read(api, case_id)
+    assert case["deadlines"]["assessment"]["missed"] and case["deadlines"]["decision"]["missed"]
+    # Nothing left to watch: the checker's index no longer holds the case.
+    assert (
+        query(stack, "SELECT next_check_at FROM case_files WHERE case_id = $1", case_id)[0][
+            "next_check_at"
+        ]
+        is None
+    )
