@@ -147,6 +147,7 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
         description=f"vfund {spec.name} service",
     )
     problems.install(app)
+    _document_problems(app)
     app.add_middleware(BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits)
     _add_request_context(app, spec.name)
     app.include_router(spec.api)
@@ -234,6 +235,17 @@ async def _stop(rt: Runtime) -> None:
     with contextlib.suppress(Exception):
         await rt.nc.drain()
     await rt.db.close()
+
+
+def _document_problems(app: FastAPI) -> None:
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_request_context(app: FastAPI, service: str) -> None:
