@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from shared import idempotency
 from shared.db import Connection
 from shared.deps import DbDep, IdempotencyKey, IfMatch, Runtime, check_if_match, etag
 from shared.problems import Problem
+from shared.types import IsoDate
 
 router = new_router("batches")
 
@@ -110,7 +111,7 @@ async def approve(
 async def export(
     batch_id: UUID, db: DbDep, rt: Runtime, _: Finance,
     format: Annotated[Literal["pain.001", "csv"], Query()] = "pain.001",
-    execution_date: date | None = None,
+    execution_date: IsoDate | None = None,
 ) -> Response:  # fmt: skip
     batch, _version = await _batch(db, batch_id)
     name = f"vfund-batch-{batch.batch_id}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.common import Category, CountryCode
 from shared.money import Currency, DecimalString, MoneyError, to_minor
+from shared.types import IsoDate
 
 # Names and codes: printable, no control characters, no markup delimiters.
 Text = Annotated[str, Field(min_length=1, max_length=140, pattern=r"^[^\x00-\x1f<>{}\x7f]+$")]
@@ -43,8 +43,8 @@ class GrantIn(Body):
     name: Text
     amount: DecimalString
     currency: Currency
-    valid_from: date
-    valid_to: date
+    valid_from: IsoDate
+    valid_to: IsoDate
     restrictions: RestrictionsIn = RestrictionsIn()
 
     @model_validator(mode="after")
@@ -68,7 +68,7 @@ class FxRateIn(Body):
     base: Currency
     quote: Currency
     rate: Rate
-    as_of: date
+    as_of: IsoDate
 
 
 class PayeeIn(Body):
@@ -108,7 +108,7 @@ class SplitIn(Body):
 
 class ConfirmIn(Body):
     bank_reference: BankReference
-    paid_on: date
+    paid_on: IsoDate
 
 
 class ReasonIn(Body):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,6 +25,7 @@ from shared.events.envelope import new_event
 from shared.events.intake import CaseDuplicateSuspected, CaseSubmitted, Needs
 from shared.money import from_minor, to_minor
 from shared.problems import Problem
+from shared.types import IsoDate
 
 router = APIRouter(tags=["cases"])
 READERS = ("caseworker", *OVERSEERS)
@@ -125,7 +126,7 @@ async def list_cases(
     status: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
     urgency: Annotated[str | None, Query(pattern=r"^(emergency|standard)$")] = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
-    submitted_from: date | None = None,
+    submitted_from: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:

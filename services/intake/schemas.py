@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from shared.events.common import Category, Urgency
 from shared.events.intake import WithdrawalReason
 from shared.money import Currency, DecimalString, to_minor
+from shared.types import IsoDate
 
 
 def _iso_country(code: str) -> str:
@@ -31,7 +32,7 @@ class _In(BaseModel):
 
 class VictimIn(_In):
     full_name: Annotated[str, Field(min_length=1, max_length=200)]
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     sex: Literal["female", "male", "other", "undisclosed"] | None = None
     nationality: Country | None = None
     contact: Annotated[str, Field(max_length=500)] | None = None
@@ -60,7 +61,7 @@ class ItemIn(_In):
 
 class ConsentIn(_In):
     given: Literal[True]
-    date: date
+    date: IsoDate
 
 
 class CaseIn(_In):

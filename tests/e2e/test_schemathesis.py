@@ -36,7 +36,7 @@ def test_no_server_error_and_no_schema_violation(api: Api, service: str, tmp_pat
          "--request-timeout", "20", "--workers", "1", "--no-shrink",
          "--suppress-health-check", "all", "--warnings", "off",
          "--report", "ndjson", "--report-ndjson-path", str(report)],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
