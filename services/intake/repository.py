@@ -16,8 +16,17 @@ from shared.db import Connection
 async def next_reference(conn: Connection, *, year: int) -> str:
     # A sequence per year: no row lock serialises submissions; a rolled-back submission leaves
     # a gap in the numbers, which the reference's uniqueness does not mind.
-    await conn.execute(f"CREATE SEQUENCE IF NOT EXISTS case_reference_{year:04d}")
-    number = await conn.fetchval(f"SELECT nextval('case_reference_{year:04d}')")
+    sequence = f"case_reference_{year:04d}"
+    try:
+        async with conn.transaction():  # a savepoint: a missing sequence must not doom the tx
+            number = await conn.fetchval(f"SELECT nextval('{sequence}')")
+    except asyncpg.UndefinedTableError:
+        try:
+            async with conn.transaction():
+                await conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
+        except (asyncpg.UniqueViolationError, asyncpg.DuplicateTableError):
+            pass  # a concurrent first submission of the year created it; it has committed now
+        number = await conn.fetchval(f"SELECT nextval('{sequence}')")
     return f"VF-{year:04d}-{number:06d}"
 
 
