@@ -1,0 +1,127 @@
+"""The system under test: the whole vfund stack on embedded servers, its memory, its start time."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from bench.report import Json
+from shared.devservers import EmbeddedPostgres
+from shared.devstack import Stack
+from shared.provision import SERVICES
+
+BENCH_ENV = {"VFUND_LOG_LEVEL": "WARNING"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the running system answers, and how the bench reads its databases."""
+
+    urls: dict[str, str]
+    tokens: dict[str, str]
+    nats_url: str
+    admin_dsn: str
+    databases: dict[str, str]  # service → database name
+
+    def db_dsn(self, service: str) -> str:
+        """The superuser DSN of a service's database (the bench only reads there)."""
+        return self.admin_dsn.rsplit("/", 1)[0] + "/" + self.databases[service]
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+def start_stack(root: Path) -> Stack:
+    """The four services on their own embedded servers. PostgreSQL also tracks commit times
+    (`track_commit_timestamp`), so that propagation is read from the databases exactly,
+    instead of by polling that would load the machine it measures."""
+    postgres = EmbeddedPostgres(root / "postgres", settings={"track_commit_timestamp": "on"})
+    postgres.start()
+    stack = Stack(root=root, admin_dsn=postgres.dsn, postgres=postgres, extra_env=BENCH_ENV)
+    try:
+        stack.start_servers()
+        stack.provision()
+        stack.start_services(SERVICES)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def target_of(stack: Stack) -> Target:
+    assert stack.nats_url and stack.admin_dsn
+    return Target(
+        urls={name: svc.url for name, svc in stack.services.items()},
+        tokens=stack.tokens(),
+        nats_url=stack.nats_url,
+        admin_dsn=stack.admin_dsn,
+        databases={
+            name: dsn.rsplit("/", 1)[1].split("?")[0] for name, dsn in stack.service_dsns.items()
+        },
+    )
+
+
+def memory(stack: Stack) -> Json:
+    """Resident set size of each service process (and any children it started)."""
+    out: Json = {}
+    for name, svc in stack.services.items():
+        if svc.proc is None or svc.proc.poll() is not None:
+            out[name] = {"rss_mb": None, "note": "not running"}
+            continue
+        proc = psutil.Process(svc.proc.pid)
+        family = [proc, *proc.children(recursive=True)]
+        rss = sum(p.memory_info().rss for p in family)
+        out[name] = {"rss_mb": round(rss / 2**20, 1), "pid": proc.pid, "processes": len(family)}
+    return out
+
+
+_READY = re.compile(rb"vfund is ready in ([0-9.]+)s")
+
+
+def launch_to_ready(root: Path, timeout: float = 180.0) -> Json:
+    """`python -m services --root <root> --any-ports --exit-after 0`: wall time from spawning the
+    launcher to its "ready" line (imports included), and the time it reports itself."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services", "--root", str(root), "--any-ports", "--exit-after", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert proc.stdout is not None
+    result: Json = {"wall_s": None, "reported_s": None}
+    deadline = began + timeout
+    for line in proc.stdout:
+        found = _READY.search(line)
+        if found:
+            result = {
+                "wall_s": round(time.perf_counter() - began, 2),
+                "reported_s": float(found.group(1)),
+            }
+            break
+        if time.perf_counter() > deadline:
+            break
+    try:
+        proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+    if result["wall_s"] is None:
+        result["error"] = f"no ready line (exit status {proc.returncode})"
+    return result
+
+
+def startup_times() -> Json:
+    """Cold: a fresh root (initdb, keys, migrations); warm: the same root a second time."""
+    with tempfile.TemporaryDirectory(prefix="vfund-bench-start-") as tmp:
+        root = Path(tmp) / "root"
+        cold = launch_to_ready(root)
+        warm = launch_to_ready(root)
+    return {"cold": cold, "warm": warm}
