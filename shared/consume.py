@@ -136,7 +136,9 @@ def batch_subscriber(
         subject,
         stream=STREAM,
         durable=durable,
-        pull_sub=PullSub(batch_size=batch, timeout=0.05, batch=True),
+        # A fetch returns as soon as messages are there; a short timeout would let the server
+        # deliver into an expired request, leaving messages to wait out the ack wait.
+        pull_sub=PullSub(batch_size=batch, timeout=1.0, batch=True),
         ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,

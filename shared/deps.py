@@ -11,15 +11,18 @@ from shared.db import Db
 from shared.problems import Problem
 
 
-def _runtime(request: Request) -> Any:
+async def _runtime(request: Request) -> Any:  # async: no thread-pool hop per request
     rt = getattr(request.app.state, "runtime", None)
     if rt is None:
         raise Problem(503, "the service is starting")
     return rt
 
 
-def _db(request: Request) -> Db:
-    return _runtime(request).db  # type: ignore[no-any-return]
+async def _db(request: Request) -> Db:
+    rt = getattr(request.app.state, "runtime", None)
+    if rt is None:
+        raise Problem(503, "the service is starting")
+    return rt.db  # type: ignore[no-any-return]
 
 
 Runtime = Annotated[Any, Depends(_runtime)]

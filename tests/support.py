@@ -210,3 +210,29 @@ async def _query(dsn: str, sql: str, *args: Any) -> list[Any]:
 
 def query(dsn: str, sql: str, *args: Any) -> list[Any]:
     return list(run(_query(dsn, sql, *args)))
+
+
+async def _quiet(nats_url: str) -> bool:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        js = nc.jetstream()
+        for consumer in await js.consumers_info("VFUND"):
+            if consumer.num_pending or consumer.num_ack_pending:
+                return False
+        return True
+    finally:
+        await nc.close()
+
+
+def wait_quiet(nats_url: str, *, timeout: float = 60.0) -> None:
+    """Until every durable consumer of the stream has taken and acknowledged everything."""
+
+    def twice() -> bool:  # twice in a row: a handler may publish through its outbox meanwhile
+        if not run(_quiet(nats_url)):
+            return False
+        time.sleep(1.0)
+        return bool(run(_quiet(nats_url)))
+
+    wait_for(twice, timeout=timeout, interval=0.2, what="all consumers caught up")

@@ -175,4 +175,6 @@ def check_end_state(stack: Stack, case_ids: list[str], amount_minor: int) -> Non
     sent = Counter(orjson.loads(d)["data"]["payment_id"] for _, d, _ in
                    stream_messages(stack.nats_url or "", "vfund.disbursement.payment.sent"))
     assert len(sent) == len(case_ids) and set(sent.values()) == {1}, "payment.sent twice"
-    assert stream_messages(stack.nats_url or "", "vfund.deadletter.>") == []
+    dead = stream_messages(stack.nats_url or "", "vfund.deadletter.>")
+    assert dead == [], [(s, h.get("Vfund-Original-Subject"), h.get("Vfund-Error"),
+                         h.get("Vfund-Deliveries")) for s, _, h in dead]
