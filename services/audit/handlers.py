@@ -2,45 +2,44 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
-import orjson
 from faststream import Context
 from faststream.nats import NatsRouter
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsBatchMessage
 
-from services.audit.canonical import canonical_json
-from services.audit.merkle import leaf_hash
-from shared.consume import Poison, subscriber
-from shared.db import Db
+from services.audit.repository import NewEntry
+from services.audit.tree_store import LogWriter, NotAnEvent, parse_entry
+from shared.consume import batch_subscriber, dead_letter
 from shared.events import subjects
+from shared.service import Runtime
+
+BATCH = int(os.environ.get("VFUND_AUDIT_BATCH", "500"))
+DEADLETTER_PREFIX = subjects.deadletter("")
 
 router = NatsRouter()
-DbDep = Annotated[Db, Context("db")]
 
 
-@subscriber(router, subjects.ALL, durable="audit-log",
-            description="Append every vfund event to the tamper-evident log")
-async def on_any_event(msg: NatsMessage, db: DbDep) -> None:
-    subject = msg.raw_message.subject
-    body = msg.raw_message.data
-    if subject.startswith("vfund.deadletter."):
-        return
-    try:
-        event = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise Poison("not JSON") from exc
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-        raise Poison("not a CloudEvent")
-    leaf = leaf_hash(canonical_json(event))
-    async with db.transaction() as tx:
-        # One logical writer at a time: replicas wait here rather than interleave indexes.
-        await tx.execute("SELECT pg_advisory_xact_lock(1096107092)")
-        await tx.execute(
-            "INSERT INTO log_entries (idx, event_id, nats_subject, event_type, subject, event,"
-            " leaf_hash, stream_seq)"
-            " SELECT coalesce(max(idx) + 1, 0), $1, $2, $3, $4, $5, $6, $7 FROM log_entries"
-            " ON CONFLICT (event_id) DO NOTHING",
-            event["id"], subject, str(event.get("type", "")), str(event.get("subject", "")),
-            body.decode(), leaf, msg.raw_message.metadata.sequence.stream,
-        )
+@batch_subscriber(
+    router,
+    subjects.ALL,
+    durable="audit-log",
+    batch=BATCH,
+    description="Append every vfund event to the tamper-evident log, one transaction per batch",
+)
+async def on_events(
+    msg: Annotated[NatsBatchMessage, Context("message")],
+    rt: Annotated[Runtime, Context("runtime")],
+) -> None:
+    entries: list[NewEntry] = []
+    for raw in sorted(msg.raw_message, key=lambda m: m.metadata.sequence.stream):
+        if raw.subject.startswith(DEADLETTER_PREFIX):
+            continue  # kept on their own subject; logging them would log their event twice
+        try:
+            entries.append(parse_entry(raw))
+        except NotAnEvent as exc:
+            await dead_letter(rt.policy, raw, str(exc))
+    if entries:
+        writer: LogWriter = rt.extras["writer"]
+        await writer.append(entries)

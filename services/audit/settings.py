@@ -1,6 +1,8 @@
-"""Audit settings: the tree-head signing key on top of the common ones."""
+"""Audit settings: the tree-head signing key and cadence on top of the common ones."""
 
 from pathlib import Path
+
+from pydantic import Field
 
 from shared.settings import Settings
 
@@ -8,7 +10,9 @@ from shared.settings import Settings
 class AuditSettings(Settings):
     service: str = "audit"
     http_port: int = 8004
+    # PEM PKCS#8 Ed25519 private key that signs tree heads, and (optionally) its public key,
+    # checked to match at startup. The key id served is the SHA-256 of the public key's SPKI DER.
     audit_signing_key: Path | None = None
     audit_public_key: Path | None = None
-    audit_key_id: str = "audit-dev-1"
-    tree_head_interval_seconds: float = 5.0
+    # A head at least this often while entries arrive (the contract asks for <= 10 s).
+    tree_head_interval_seconds: float = Field(default=5.0, gt=0, le=10)

@@ -1,0 +1,45 @@
+"""What the writer accepts as a log entry, and what it dead-letters instead."""
+
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import rfc8785
+
+from services.audit.tree_store import NotAnEvent, parse_entry
+
+
+def msg(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> Any:
+    meta = SimpleNamespace(sequence=SimpleNamespace(stream=42))
+    return SimpleNamespace(data=data, subject=subject, metadata=meta)
+
+
+def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
+    body = b'{ "id": "e1", "type": "org.vfund.x.v1", "subject": "c1",\n "data": {"grant_id": "g"}}'
+    entry = parse_entry(msg(body))
+    canonical = rfc8785.dumps({"data": {"grant_id": "g"}, "id": "e1", "subject": "c1",
+                               "type": "org.vfund.x.v1"})  # fmt: skip
+    assert entry.event == body.decode()
+    assert entry.leaf_hash == hashlib.sha256(b"\x00" + canonical).digest()
+    assert (entry.event_id, entry.event_type, entry.subject, entry.grant_id, entry.stream_seq) == (
+        "e1", "org.vfund.x.v1", "c1", "g", 42
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1]",
+        b'{"type": "x"}',
+        b'{"id": 5}',
+        b'{"id": ""}',
+        b'{"id": "a", "n": 9007199254740993}',
+    ],
+)
+def test_what_can_never_be_an_entry(body: bytes) -> None:
+    with pytest.raises(NotAnEvent):
+        parse_entry(msg(body))
