@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -28,7 +29,10 @@ log = get_logger(__name__)
 # Declared at import with the routers; the stream itself is created and checked elsewhere.
 STREAM = JStream(subjects.STREAM, declare=False)
 MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
-ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "30"))
+# Short: a handler commits in milliseconds, and a delivery the client lost (nats-py on Python
+# 3.11 can drop a message fetched just as a pull times out) comes back after this long. A slow
+# handler redelivered meanwhile is harmless: the inbox makes the second attempt a no-op.
+ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "5"))
 BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
 # The server's own limit is a backstop far above ours: transient outages are retried without
 # counting, yet an event that kills the process every time still stops (and JetStream's advisory
@@ -49,13 +53,21 @@ class DeliveryPolicy:
     service: str
     js: JetStreamContext | None = None
     max_deliver: int = MAX_DELIVER
+    # How long an event that came early (Retry) may wait for what it depends on, counted from
+    # its publication: crashes and restarts redeliver, so a count alone would give up too soon.
+    retry_window: float = 600.0
     retry_delays: list[float] = field(default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0, 10.0])
 
     def delay(self, delivered: int) -> float:
         return self.retry_delays[min(delivered - 1, len(self.retry_delays) - 1)]
 
 
-def subscriber(router: NatsRouter, subject: str, *, durable: str, description: str = "") -> Any:
+Decorator = Callable[[Callable[..., Awaitable[None]]], Any]
+
+
+def subscriber(
+    router: NatsRouter, subject: str, *, durable: str, description: str = ""
+) -> Decorator:
     """A durable pull consumer on the VFUND stream whose acks the DeliveryGuard decides."""
     return router.subscriber(
         subject,
@@ -129,8 +141,9 @@ async def _consume_batch(policy: DeliveryPolicy, call_next: Any, msg: StreamMess
 
 
 def batch_subscriber(
-    router: NatsRouter, subject: str, *, durable: str, batch: int = 256, description: str = ""
-) -> Any:
+    router: NatsRouter, subject: str, *, durable: str, batch: int = 256, description: str = "",
+    ack_wait: float = ACK_WAIT_SECONDS,
+) -> Decorator:
     """A durable pull consumer whose handler gets up to `batch` messages at once."""
     return router.subscriber(
         subject,
@@ -142,7 +155,7 @@ def batch_subscriber(
         ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,
-            ack_wait=ACK_WAIT_SECONDS,
+            ack_wait=ack_wait,
             max_deliver=SERVER_MAX_DELIVER,
             deliver_policy=DeliverPolicy.ALL,
             max_ack_pending=10_000,
@@ -171,7 +184,12 @@ async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
     error = type(exc).__name__
     poison = isinstance(exc, Poison | ValidationError | orjson.JSONDecodeError)
     transient = isinstance(exc, TRANSIENT)
-    if poison or (delivered >= policy.max_deliver and not transient):
+    if isinstance(exc, Retry):
+        age = (datetime.now(UTC) - raw.metadata.timestamp).total_seconds()
+        exhausted = delivered >= policy.max_deliver and age > policy.retry_window
+    else:
+        exhausted = delivered >= policy.max_deliver and not transient
+    if poison or exhausted:
         await dead_letter(policy, raw, error)
         return
     delay = policy.delay(delivered)

@@ -177,6 +177,7 @@ async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
         js=js,
         max_deliver=settings.max_deliver,
         retry_delays=settings.retry_delays,
+        retry_window=settings.retry_window_seconds,
     )
     broker = NatsBroker(
         settings.nats_url.split(","),

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     # Delivery: how often an event is tried before it is dead-lettered, and the back-off between.
     max_deliver: int = 8
     retry_delays: list[float] = Field(default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0])
-    ack_wait_seconds: float = 30.0
+    ack_wait_seconds: float = 5.0
+    retry_window_seconds: float = 600.0
     consumer_batch: int = 64
     consumer_workers: int = 1
     outbox_poll_seconds: float = 1.0

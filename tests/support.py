@@ -32,6 +32,7 @@ def make_stack(
         "VFUND_OUTBOX_POLL_SECONDS": "0.5",
         "VFUND_MAX_DELIVER": "6",
         "VFUND_RETRY_DELAYS": "[0.1, 0.3, 0.6, 1.0, 2.0]",
+        "VFUND_RETRY_WINDOW_SECONDS": "8",
     } | (extra_env or {})
     stack = Stack(
         root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix, extra_env=env

@@ -32,6 +32,8 @@ def chaos_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "VFUND_LOG_LEVEL": "WARNING",
         # Crashes between publish and ack are retried by JetStream after ack_wait: keep it short.
         "VFUND_ACK_WAIT_SECONDS": "5",
+        # An early event waits for its predecessor across restarts, as in production.
+        "VFUND_RETRY_WINDOW_SECONDS": "300",
     })
     try:
         stack.start_services()
