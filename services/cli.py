@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -32,7 +33,19 @@ def _provision(args: argparse.Namespace) -> int:
     async def run() -> None:
         await provision_stream(nats_url, replicas=replicas)
         for name in SERVICES:
-            await provision_database(admin, service_db(secrets_dir, name), host)
+            db = service_db(secrets_dir, name)
+            # In a deployment the passwords come from the environment (the orchestrator's
+            # secrets), the same ones the services connect with.
+            db = dataclasses.replace(
+                db,
+                password=os.environ.get(f"VFUND_{name.upper()}_DB_PASSWORD", db.password),
+                owner_password=os.environ.get(
+                    f"VFUND_{name.upper()}_OWNER_DB_PASSWORD",
+                    os.environ.get(f"VFUND_{name.upper()}_DB_PASSWORD", db.owner_password)
+                    if db.owner_role == db.role else db.owner_password,
+                ),
+            )
+            await provision_database(admin, db, host)
             print(f"provisioned {name}")
 
     asyncio.run(run())

@@ -27,15 +27,21 @@ async def add(
     tx: Connection, events: Iterable[tuple[str, CloudEvent[Any]]], *, service: str
 ) -> None:
     """Queue events in the caller's transaction; NOTIFY wakes the relay when it commits."""
-    rows = [(e.id, subject, e.to_json(), e.correlationid, e.causationid) for subject, e in events]
-    if not rows:
+    queued = [(subject, e) for subject, e in events]
+    if not queued:
         return
-    await tx.executemany(
-        "INSERT INTO outbox (event_id, subject, payload, correlation_id, causation_id)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        rows,
+    # One statement, one round trip, however many events; unnest keeps their order for `seq`.
+    await tx.execute(
+        "WITH queued AS (INSERT INTO outbox (event_id, subject, payload, correlation_id,"
+        " causation_id) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[],"
+        " $5::text[])) SELECT pg_notify($6, '')",
+        [e.id for _, e in queued],
+        [subject for subject, _ in queued],
+        [e.to_json() for _, e in queued],
+        [e.correlationid for _, e in queued],
+        [e.causationid for _, e in queued],
+        channel(service),
     )
-    await tx.execute("SELECT pg_notify($1, '')", channel(service))
 
 
 class OutboxRelay:

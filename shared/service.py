@@ -27,6 +27,7 @@ from shared import metrics, problems
 from shared.auth import Authenticator
 from shared.consume import DeliveryPolicy, delivery_guard
 from shared.db import Db
+from shared.events import CATALOGUE
 from shared.events.envelope import EventData
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -197,9 +198,10 @@ async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
     )
     rt = Runtime(settings=settings, db=db, nc=nc, js=js, broker=broker, relay=relay, policy=policy)
     broker.include_router(spec.events)
-    for name, publishes in ((f"{spec.name}", spec.publishes),):
-        for subject, model in publishes:
-            broker.publisher(subject, schema=model, title=f"{name}:{subject}")
+    # The AsyncAPI lists what the service publishes: its part of the catalogue, plus any extra.
+    own = {s: m for s, m in CATALOGUE.items() if s.startswith(f"vfund.{spec.name}.")}
+    for subject, model in (own | dict(spec.publishes)).items():
+        broker.publisher(subject, schema=model, title=f"{spec.name}:{subject}")
     broker.context.set_global("db", db)
     broker.context.set_global("runtime", rt)
     for step in spec.startup:

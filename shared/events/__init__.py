@@ -33,6 +33,8 @@ CATALOGUE: dict[str, type[EventData]] = {
     subjects.PAYMENT_SENT: disbursement.PaymentSent,
     subjects.PAYMENT_FAILED: disbursement.PaymentFailed,
     subjects.PAYMENT_CANCELLED: disbursement.PaymentCancelled,
+    subjects.PAYMENT_SPLIT: disbursement.PaymentSplit,
+    subjects.PAYEE_BANK_DETAILS_CHANGED: disbursement.PayeeBankDetailsChanged,
     subjects.GRANT_CREATED: disbursement.GrantCreated,
     subjects.GRANT_ADJUSTED: disbursement.GrantAdjusted,
     subjects.FX_RATE_RECORDED: disbursement.FxRateRecorded,
