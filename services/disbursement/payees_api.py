@@ -18,6 +18,7 @@ from services.disbursement.payments import (
     change_bank_details,
     confirm_payee,
     register_payee,
+    set_payee,
 )
 from services.disbursement.routing import Finance, new_router, now, publish, story
 from services.disbursement.schemas import BankDetailsIn, PayeeIn
@@ -115,5 +116,14 @@ async def confirm(
         check_if_match(if_match, found[1])
         confirmed = confirm_payee(found[0], confirmed_by=principal.sub)
         version = await prepo.save_payee(tx, payee=confirmed.state)
-        await publish(tx, confirmed.events, story(request, principal))
+        events = list(confirmed.events)
+        payee = confirmed.state
+        if payee.is_default and payee.active:
+            # The organisation's payments that waited for a payee go to its new default one.
+            at = now()
+            for payment in await prepo.lock_awaiting_payee(tx, org_id=payee.org_id):
+                scheduled = set_payee(payment, payee)
+                await prepo.save_payment(tx, payment=scheduled.state, at=at)
+                events += scheduled.events
+        await publish(tx, events, story(request, principal))
     return _reply(confirmed.state, version)

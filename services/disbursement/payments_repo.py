@@ -130,6 +130,13 @@ async def lock_case_payments(tx: Connection, *, case_id: UUID) -> list[Payment]:
     return [payment_of(r) for r in rows]
 
 
+async def lock_awaiting_payee(tx: Connection, *, org_id: str) -> list[Payment]:
+    rows = await tx.fetch(
+        "SELECT * FROM payments WHERE status = 'awaiting_payee' AND org_id = $1"
+        " ORDER BY created_at, payment_id FOR UPDATE", org_id)
+    return [payment_of(r) for r in rows]
+
+
 async def lock_scheduled(
     tx: Connection, *, currency: str, payment_ids: list[UUID] | None
 ) -> list[Payment]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from decimal import Decimal
 
 from factories import case_body
@@ -101,4 +102,20 @@ def test_case_without_budget_waits_and_is_reserved_when_a_grant_arrives(
     assert grant(api, made["grant_id"])["available"] == "4223"
     reserved = events_for(stack, subjects.BUDGET_RESERVED, case_id)
     assert len(reserved) == 1 and reserved[0]["correlationid"] == event.correlationid
+    conserved(stack)
+
+
+def test_payments_waiting_for_a_payee_go_to_the_default_payee_once_confirmed(
+    api: Api, stack: Stack
+) -> None:
+    org = f"org-{uuid.uuid4().hex[:8]}"
+    create_grant(api, amount="5000.00")
+    event = approve(stack, org_id=org, items=(("legal", "300.00", "CHF"),))
+    case_id = event.data.case_id
+    waiting = wait_payment(api, case_id, "awaiting_payee")
+    payee_id = active_payee(api, org)  # registered by finance-1, confirmed by finance-2
+    scheduled = wait_payment(api, case_id, "scheduled")
+    assert scheduled["payment_id"] == waiting["payment_id"]
+    assert scheduled["payee_id"] == payee_id
+    assert events_for(stack, "vfund.disbursement.payment.scheduled", case_id)
     conserved(stack)
