@@ -68,24 +68,23 @@ async def submit_case(
             service=SERVICE, subject=case_id, actor=principal.sub,
             causation_id=request.state.request_id, correlation_id=None, now=now,
         )
-        await repo.insert_case(
-            tx, case_id=case_id, reference=reference, org_id=org, country=body.country,
-            urgency=body.urgency, status="submitted", needs_medical=needs.medical,
-            needs_legal=needs.legal, submitted_by=principal.sub, at=now,
-            correlation_id=event.correlationid,
-        )
-        await repo.insert_items(tx, case_id=case_id, items=items)
         wrapped, blobs = seal(keyring_of(rt), case_id, {
             VICTIM: body.victim.model_dump(mode="json"),
             FACTS: body.facts,
             ITEM_DESCRIPTIONS: [i.description for i in body.items],
         })
-        await repo.insert_sealed(tx, case_id=case_id, wrapped=wrapped, blobs=blobs)
-        await repo.add_history(tx, case_id=case_id, at=now, kind="submitted",
-                               actor=principal.sub, event_id=event.id)
+        await records.lock_tokens(tx, tokens=tokens)
+        matches = await repo.insert_submission(
+            tx, case_id=case_id, reference=reference, org_id=org, country=body.country,
+            urgency=body.urgency, status="submitted", needs_medical=needs.medical,
+            needs_legal=needs.legal, submitted_by=principal.sub, at=now,
+            correlation_id=event.correlationid, event_id=event.id, items=items,
+            wrapped=wrapped, blobs=blobs, tokens=tokens,
+        )
         published: list[tuple[str, Any]] = [(subjects.CASE_SUBMITTED, event)]
-        published += await _check_duplicates(tx, request, case_id, event.correlationid,
-                                              tokens, now)
+        if matches:
+            published.append(await _flag_duplicate(tx, request, case_id, event.correlationid,
+                                                   matches, now))
         await outbox.add(tx, published, service=SERVICE)
         created = CaseCreated(case_id=case_id, reference=reference, status="submitted")
         return 201, created.model_dump(), {"Location": f"/cases/{case_id}", "ETag": etag(1)}
@@ -97,16 +96,11 @@ async def submit_case(
     )
 
 
-async def _check_duplicates(
-    tx: Connection, request: Request, case_id: str, correlation_id: str,
-    tokens: list[tuple[str, bytes]], now: datetime,
-) -> list[tuple[str, Any]]:
-    """Compare keyed digests only: no other case is decrypted to find a duplicate."""
-    await records.lock_tokens(tx, tokens=tokens)
-    matches = await records.matching_cases(tx, case_id=case_id, tokens=tokens)
-    await records.insert_tokens(tx, case_id=case_id, tokens=tokens)
-    if not matches:
-        return []
+async def _flag_duplicate(
+    tx: Connection, request: Request, case_id: str, correlation_id: str, matches: list[str],
+    now: datetime,
+) -> tuple[str, Any]:
+    """Matches compare keyed digests only: no other case is decrypted to find a duplicate."""
     await records.flag_duplicate(tx, case_id=case_id, matches=matches)
     event = new_event(
         subjects.CASE_DUPLICATE_SUSPECTED,
@@ -116,7 +110,7 @@ async def _check_duplicates(
     )
     await repo.add_history(tx, case_id=case_id, at=now, kind="case.duplicate_suspected",
                            actor=SERVICE, event_id=event.id)
-    return [(subjects.CASE_DUPLICATE_SUSPECTED, event)]
+    return subjects.CASE_DUPLICATE_SUSPECTED, event
 
 
 @router.get("/cases", response_model=CaseList)

@@ -117,34 +117,11 @@ async def list_requests(conn: Connection, *, case_id: str) -> list[asyncpg.Recor
 
 async def lock_tokens(conn: Connection, *, tokens: list[tuple[str, bytes]]) -> None:
     # Two submissions of one victim at the same moment must not miss each other: whoever comes
-    # second waits for the first to commit its tokens, then sees them.
+    # second waits for the first to commit its tokens, then sees them. One statement takes the
+    # locks in the array's (sorted) order; the duplicate match must come in a later statement,
+    # whose snapshot is taken after the wait.
     keys = sorted({int.from_bytes(digest[:8], "big", signed=True) for _, digest in tokens})
-    for key in keys:
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
-
-
-async def matching_cases(
-    conn: Connection, *, case_id: str, tokens: list[tuple[str, bytes]],
-) -> list[str]:
-    if not tokens:
-        return []
-    rows = await conn.fetch(
-        "SELECT DISTINCT t.case_id FROM case_blind_tokens t"
-        " JOIN unnest($1::text[], $2::bytea[]) AS q(kind, digest)"
-        " ON t.kind = q.kind AND t.digest = q.digest"
-        " WHERE t.case_id <> $3 ORDER BY t.case_id",
-        [k for k, _ in tokens], [d for _, d in tokens], case_id,
-    )
-    return [str(r["case_id"]) for r in rows]
-
-
-async def insert_tokens(
-    conn: Connection, *, case_id: str, tokens: list[tuple[str, bytes]],
-) -> None:
-    await conn.executemany(
-        "INSERT INTO case_blind_tokens (kind, digest, case_id) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING", [(k, d, case_id) for k, d in tokens],
-    )
+    await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
 
 
 async def flag_duplicate(conn: Connection, *, case_id: str, matches: list[str]) -> None:

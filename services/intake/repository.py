@@ -15,14 +15,15 @@ from shared.db import Connection
 
 async def next_reference(conn: Connection, *, year: int) -> str:
     # A sequence per year: no row lock serialises submissions; a rolled-back submission leaves
-    # a gap in the numbers, which the reference's uniqueness does not mind.
+    # a gap in the numbers, which the reference's uniqueness does not mind. to_regclass answers
+    # NULL for a missing sequence instead of failing, so the usual path needs no savepoint.
     sequence = f"case_reference_{year:04d}"
-    try:
-        async with conn.transaction():  # a savepoint: a missing sequence must not doom the tx
-            number = await conn.fetchval(f"SELECT nextval('{sequence}')")
-    except asyncpg.UndefinedTableError:
+    number = await conn.fetchval(
+        "SELECT CASE WHEN to_regclass($1) IS NOT NULL THEN nextval($1::regclass) END", sequence
+    )
+    if number is None:
         try:
-            async with conn.transaction():
+            async with conn.transaction():  # a savepoint: a failed CREATE must not doom the tx
                 await conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
         except (asyncpg.UniqueViolationError, asyncpg.DuplicateTableError):
             pass  # a concurrent first submission of the year created it; it has committed now
@@ -30,40 +31,53 @@ async def next_reference(conn: Connection, *, year: int) -> str:
     return f"VF-{year:04d}-{number:06d}"
 
 
-async def insert_case(
+async def insert_submission(
     conn: Connection, *, case_id: str, reference: str, org_id: str, country: str, urgency: str,
     status: str, needs_medical: bool, needs_legal: bool, submitted_by: str, at: datetime,
-    correlation_id: str,
-) -> None:
-    await conn.execute(
-        "INSERT INTO cases (case_id, reference, org_id, country, urgency, status, needs_medical,"
-        " needs_legal, submitted_by, submitted_at, updated_at, correlation_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+    correlation_id: str, event_id: str, items: list[dict[str, Any]], wrapped: WrappedKey,
+    blobs: dict[str, bytes], tokens: list[tuple[str, bytes]],
+) -> list[str]:
+    """Insert a new case whole (items, sealed data, history, blind tokens) in one statement.
+
+    Answers the other cases sharing a blind token. The caller holds the tokens' advisory locks
+    from an earlier statement, so this statement's snapshot sees every committed rival's tokens.
+    """
+    rows = await conn.fetch(
+        "WITH c AS ("
+        "  INSERT INTO cases (case_id, reference, org_id, country, urgency, status,"
+        "   needs_medical, needs_legal, submitted_by, submitted_at, updated_at, correlation_id)"
+        "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING case_id"
+        "), items AS ("
+        "  INSERT INTO case_items (case_id, item_id, position, category, amount_minor, currency)"
+        "  SELECT c.case_id, i.item_id, i.n - 1, i.category, i.amount_minor, i.currency FROM c,"
+        "   unnest($12::text[], $13::text[], $14::bigint[], $15::text[]) WITH ORDINALITY"
+        "   AS i(item_id, category, amount_minor, currency, n)"
+        "), keys AS ("
+        "  INSERT INTO case_keys (case_id, key_id, wrapped) SELECT c.case_id, $16, $17 FROM c"
+        "), personal AS ("
+        "  INSERT INTO case_personal (case_id, field, blob)"
+        "  SELECT c.case_id, p.field, p.blob FROM c,"
+        "   unnest($18::text[], $19::bytea[]) AS p(field, blob)"
+        "), history AS ("
+        "  INSERT INTO case_history (case_id, at, kind, actor, event_id)"
+        "  SELECT c.case_id, $10, 'submitted', $9, $20 FROM c"
+        "), tokens AS ("
+        "  INSERT INTO case_blind_tokens (kind, digest, case_id)"
+        "  SELECT t.kind, t.digest, c.case_id FROM c, unnest($21::text[], $22::bytea[])"
+        "   AS t(kind, digest) ON CONFLICT DO NOTHING"
+        ")"
+        " SELECT DISTINCT b.case_id FROM case_blind_tokens b"
+        " JOIN unnest($21::text[], $22::bytea[]) AS q(kind, digest)"
+        " ON b.kind = q.kind AND b.digest = q.digest"
+        " WHERE b.case_id <> $1 ORDER BY b.case_id",
         case_id, reference, org_id, country, urgency, status, needs_medical, needs_legal,
         submitted_by, at, correlation_id,
+        [i["item_id"] for i in items], [i["category"] for i in items],
+        [i["amount_minor"] for i in items], [i["currency"] for i in items],
+        wrapped.key_id, wrapped.blob, list(blobs), list(blobs.values()), event_id,
+        [k for k, _ in tokens], [d for _, d in tokens],
     )
-
-
-async def insert_items(conn: Connection, *, case_id: str, items: list[dict[str, Any]]) -> None:
-    await conn.executemany(
-        "INSERT INTO case_items (case_id, item_id, position, category, amount_minor, currency)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        [(case_id, i["item_id"], n, i["category"], i["amount_minor"], i["currency"])
-         for n, i in enumerate(items)],
-    )
-
-
-async def insert_sealed(
-    conn: Connection, *, case_id: str, wrapped: WrappedKey, blobs: dict[str, bytes]
-) -> None:
-    await conn.execute(
-        "INSERT INTO case_keys (case_id, key_id, wrapped) VALUES ($1, $2, $3)",
-        case_id, wrapped.key_id, wrapped.blob,
-    )
-    await conn.executemany(
-        "INSERT INTO case_personal (case_id, field, blob) VALUES ($1, $2, $3)",
-        [(case_id, name, blob) for name, blob in blobs.items()],
-    )
+    return [str(r["case_id"]) for r in rows]
 
 
 async def load_sealed(
