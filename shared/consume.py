@@ -66,14 +66,16 @@ Decorator = Callable[[Callable[..., Awaitable[None]]], Any]
 
 
 def subscriber(
-    router: NatsRouter, subject: str, *, durable: str, description: str = ""
+    router: NatsRouter, subject: str, *, durable: str, description: str = "", batch: int = BATCH
 ) -> Decorator:
     """A durable pull consumer on the VFUND stream whose acks the DeliveryGuard decides."""
     return router.subscriber(
         subject,
         stream=STREAM,
         durable=durable,
-        pull_sub=PullSub(batch_size=BATCH, timeout=1.0),
+        # One fetch returns what is there (up to `batch`) at once; its messages are handled
+        # concurrently, each acknowledged after its own commit.
+        pull_sub=PullSub(batch_size=batch, timeout=1.0),
         ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,
@@ -91,8 +93,6 @@ def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddlewa
 
     class DeliveryGuard(BaseMiddleware):
         async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-            if isinstance(msg.raw_message, list):
-                return await _consume_batch(policy_of(), call_next, msg)
             raw: Msg = msg.raw_message
             headers = raw.headers or {}
             bind_story(
@@ -115,53 +115,6 @@ def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddlewa
                 unbind_story()
 
     return DeliveryGuard
-
-
-async def _consume_batch(policy: DeliveryPolicy, call_next: Any, msg: StreamMessage[Any]) -> Any:
-    """A batch commits as one: all acked after the handler returns, or all asked again.
-
-    A batch handler deals with a message it can never apply itself (`dead_letter` it and leave
-    it out), so that one bad event does not hold back its neighbours.
-    """
-    raws: list[Msg] = msg.raw_message
-    try:
-        result = await call_next(msg)
-    except Exception as exc:
-        for raw in raws:
-            if not raw._ackd:
-                await _failed(policy, raw, exc)
-        return None
-    crash_point("consumer.after_commit")
-    for raw in raws:
-        if not raw._ackd:
-            await raw.ack()
-    if raws:
-        metrics.EVENTS_CONSUMED.labels(policy.service, "batch").inc(len(raws))
-    return result
-
-
-def batch_subscriber(
-    router: NatsRouter, subject: str, *, durable: str, batch: int = 256, description: str = "",
-    ack_wait: float = ACK_WAIT_SECONDS,
-) -> Decorator:
-    """A durable pull consumer whose handler gets up to `batch` messages at once."""
-    return router.subscriber(
-        subject,
-        stream=STREAM,
-        durable=durable,
-        # A fetch returns as soon as messages are there; a short timeout would let the server
-        # deliver into an expired request, leaving messages to wait out the ack wait.
-        pull_sub=PullSub(batch_size=batch, timeout=1.0, batch=True),
-        ack_policy=AckPolicy.MANUAL,
-        config=ConsumerConfig(
-            durable_name=durable,
-            ack_wait=ack_wait,
-            max_deliver=SERVER_MAX_DELIVER,
-            deliver_policy=DeliverPolicy.ALL,
-            max_ack_pending=10_000,
-        ),
-        description=description or None,
-    )
 
 
 # Failures of the infrastructure, not of the event: retried for as long as they last, never

@@ -7,11 +7,10 @@ from typing import Annotated
 
 from faststream import Context
 from faststream.nats import NatsRouter
-from faststream.nats.message import NatsBatchMessage
+from faststream.nats.message import NatsMessage
 
-from services.audit.repository import NewEntry
-from services.audit.tree_store import LogWriter, NotAnEvent, parse_entry
-from shared.consume import batch_subscriber, dead_letter
+from services.audit.tree_store import GroupCommit, NotAnEvent, parse_entry
+from shared.consume import Poison, subscriber
 from shared.events import subjects
 from shared.service import Runtime
 
@@ -21,25 +20,23 @@ DEADLETTER_PREFIX = subjects.deadletter("")
 router = NatsRouter()
 
 
-@batch_subscriber(
+@subscriber(
     router,
     subjects.ALL,
     durable="audit-log",
     batch=BATCH,
-    description="Append every vfund event to the tamper-evident log, one transaction per batch",
+    description="Append every vfund event to the tamper-evident log (group commits)",
 )
-async def on_events(
-    msg: Annotated[NatsBatchMessage, Context("message")],
+async def on_event(
+    msg: Annotated[NatsMessage, Context("message")],
     rt: Annotated[Runtime, Context("runtime")],
 ) -> None:
-    entries: list[NewEntry] = []
-    for raw in sorted(msg.raw_message, key=lambda m: m.metadata.sequence.stream):
-        if raw.subject.startswith(DEADLETTER_PREFIX):
-            continue  # kept on their own subject; logging them would log their event twice
-        try:
-            entries.append(parse_entry(raw))
-        except NotAnEvent as exc:
-            await dead_letter(rt.policy, raw, str(exc))
-    if entries:
-        writer: LogWriter = rt.extras["writer"]
-        await writer.append(entries)
+    raw = msg.raw_message
+    if raw.subject.startswith(DEADLETTER_PREFIX):
+        return  # kept on their own subject; logging them would log their event twice
+    try:
+        entry = parse_entry(raw)
+    except NotAnEvent as exc:
+        raise Poison(str(exc)) from exc
+    committer: GroupCommit = rt.extras["committer"]
+    await committer.submit(entry)
