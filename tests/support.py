@@ -233,7 +233,7 @@ def wait_quiet(nats_url: str, *, timeout: float = 60.0) -> None:
     def twice() -> bool:  # twice in a row: a handler may publish through its outbox meanwhile
         if not run(_quiet(nats_url)):
             return False
-        time.sleep(1.0)
+        time.sleep(0.3)
         return bool(run(_quiet(nats_url)))
 
     wait_for(twice, timeout=timeout, interval=0.2, what="all consumers caught up")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Annotated, Any, Literal
 
 import asyncpg
@@ -17,6 +16,7 @@ from services.audit import reports, repository
 from services.audit.api import Reader, out_of_range
 from shared.db import Db
 from shared.deps import DbDep
+from shared.types import IsoDate
 
 router = APIRouter(tags=["audit"])
 EXPORT_CHUNK = 2000
@@ -46,7 +46,11 @@ async def _lines(db: Db, first: int, last: int) -> AsyncIterator[bytes]:
         yield b"".join(export_line(r) for r in rows)
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
 async def export(
     db: DbDep,
     _: Reader,
@@ -74,13 +78,18 @@ async def export(
     )
 
 
-@router.get("/reports/donor", response_model=None)
+@router.get(
+    "/reports/donor",
+    response_model=None,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}},
+                                 "text/csv": {"schema": {"type": "string"}}}}},
+)
 async def donor_report(
     db: DbDep,
     _: Reader,
-    grant_id: Annotated[str, Query(min_length=1, max_length=100)],
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    grant_id: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")],
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: Annotated[IsoDate | None, Query()] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # the contract's name
 ) -> dict[str, Any] | Response:
     """Reserved (and released), paid: by month, country and category, from the log alone; every

@@ -59,9 +59,11 @@ def stream_count(stack: Stack, subject_filter: str = "vfund.intake.>") -> int:
 
 def published(stack: Stack) -> tuple[dict[str, int], int]:
     """Rows per intake table and intake events in the stream, once the outbox is drained."""
-    from support import wait_for
+    from support import wait_for, wait_quiet
 
     wait_for(lambda: counts(stack)["outbox"] == 0, what="the intake outbox to drain")
+    # Earlier tests' events may still be on their way to intake's consumers; let them land.
+    wait_quiet(stack.nats_url or "")
     return counts(stack), stream_count(stack)
 
 
