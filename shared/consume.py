@@ -15,6 +15,7 @@ from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsRouter, PullSub
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -188,3 +189,46 @@ async def dead_letter(policy: DeliveryPolicy, raw: Msg, error: str) -> None:
         delivered=meta.num_delivered,
     )
     await raw.term()
+
+
+BatchHandler = Callable[[list[Msg]], Awaitable[None]]
+
+
+async def consume_in_order(
+    js: JetStreamContext, policy: DeliveryPolicy, handle: BatchHandler, *, subject: str,
+    durable: str, batch: int = 500,
+) -> None:
+    """A durable pull consumer whose handler takes each fetch whole, in stream order.
+
+    For a consumer that must keep the stream's order and write in batches (the audit log).
+    FastStream's batch subscriber fills a batch or waits out its timeout, delaying events when
+    traffic is light, and its short repeated fetches stranded messages until their ack wait; a
+    plain fetch returns as soon as anything is there. Same delivery rules as every consumer:
+    all acknowledged after the handler's commit, or all asked again; the handler dead-letters a
+    message it can never apply (`dead_letter`) and leaves it out.
+    """
+    sub = await js.pull_subscribe(
+        subject, durable=durable, stream=subjects.STREAM,
+        config=ConsumerConfig(
+            durable_name=durable, ack_wait=ACK_WAIT_SECONDS, max_deliver=SERVER_MAX_DELIVER,
+            deliver_policy=DeliverPolicy.ALL, max_ack_pending=10_000,
+        ),
+    )
+    while True:
+        try:
+            msgs = await sub.fetch(batch, timeout=1.0)
+        except NatsTimeoutError:
+            continue
+        msgs.sort(key=lambda m: m.metadata.sequence.stream)
+        try:
+            await handle(msgs)
+        except Exception as exc:
+            for raw in msgs:
+                if not raw._ackd:
+                    await _failed(policy, raw, exc)
+            continue
+        crash_point("consumer.after_commit")
+        for raw in msgs:
+            if not raw._ackd:
+                await raw.ack()
+        metrics.EVENTS_CONSUMED.labels(policy.service, subject).inc(len(msgs))

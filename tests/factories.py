@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import copy
+import random
 import uuid
+from datetime import date, timedelta
 from typing import Any
+
+
+def _random_birth_date() -> str:
+    day = date(1950, 1, 1) + timedelta(days=random.randrange(365 * 55))
+    return day.isoformat()
 
 
 def case_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "victim": {
+            # Distinct people: the same phonetic name and birth date would be flagged as
+            # possible duplicates (which tests of that feature build on purpose).
             "full_name": f"Test Person {uuid.uuid4().hex[:8]}",
-            "date_of_birth": "1985-03-14",
+            "date_of_birth": _random_birth_date(),
             "sex": "female",
             "nationality": "SY",
             "contact": "via partner office",

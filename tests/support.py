@@ -139,7 +139,7 @@ def run(coro: Any) -> Any:
 async def _publish(nats_url: str, subject: str, payload: bytes, msg_id: str) -> int:
     import nats
 
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url.split(","))
     try:
         ack = await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
         return int(ack.seq)
@@ -156,7 +156,7 @@ async def _stream_messages(nats_url: str, subject: str) -> list[tuple[str, bytes
     import nats
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url.split(","))
     try:
         js = nc.jetstream()
         info = await js.stream_info("VFUND")

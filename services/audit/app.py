@@ -24,7 +24,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     publishes=[(subjects.TREE_HEAD_SIGNED, TreeHeadSigned)],
     startup=[heads.start],
-    background=[heads.sign_periodically],
+    background=[handlers.write_log, heads.sign_periodically],
 )
 
 

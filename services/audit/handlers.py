@@ -3,40 +3,39 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
 
-from faststream import Context
 from faststream.nats import NatsRouter
-from faststream.nats.message import NatsMessage
+from nats.aio.msg import Msg
 
-from services.audit.tree_store import GroupCommit, NotAnEvent, parse_entry
-from shared.consume import Poison, subscriber
+from services.audit.repository import NewEntry
+from services.audit.tree_store import LogWriter, NotAnEvent, parse_entry
+from shared.consume import consume_in_order, dead_letter
 from shared.events import subjects
 from shared.service import Runtime
 
 BATCH = int(os.environ.get("VFUND_AUDIT_BATCH", "500"))
 DEADLETTER_PREFIX = subjects.deadletter("")
 
+# The log is written by `write_log` below, not by a FastStream subscriber: it must take whole
+# fetches in stream order (see shared.consume.consume_in_order). The router stays for AsyncAPI.
 router = NatsRouter()
 
 
-@subscriber(
-    router,
-    subjects.ALL,
-    durable="audit-log",
-    batch=BATCH,
-    description="Append every vfund event to the tamper-evident log (group commits)",
-)
-async def on_event(
-    msg: Annotated[NatsMessage, Context("message")],
-    rt: Annotated[Runtime, Context("runtime")],
-) -> None:
-    raw = msg.raw_message
-    if raw.subject.startswith(DEADLETTER_PREFIX):
-        return  # kept on their own subject; logging them would log their event twice
-    try:
-        entry = parse_entry(raw)
-    except NotAnEvent as exc:
-        raise Poison(str(exc)) from exc
-    committer: GroupCommit = rt.extras["committer"]
-    await committer.submit(entry)
+async def write_log(rt: Runtime) -> None:
+    """Background job: append each fetch of `vfund.>` in one transaction."""
+    writer: LogWriter = rt.extras["writer"]
+
+    async def append(msgs: list[Msg]) -> None:
+        entries: list[NewEntry] = []
+        for raw in msgs:
+            if raw.subject.startswith(DEADLETTER_PREFIX):
+                continue  # kept on their own subject; logging them would log their event twice
+            try:
+                entries.append(parse_entry(raw))
+            except NotAnEvent as exc:
+                await dead_letter(rt.policy, raw, str(exc))
+        if entries:
+            await writer.append(entries)
+
+    await consume_in_order(rt.js, rt.policy, append, subject=subjects.ALL,
+                           durable="audit-log", batch=BATCH)

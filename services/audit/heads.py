@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit import merkle, repository
 from services.audit.settings import AuditSettings
-from services.audit.tree_store import GroupCommit, LogWriter
+from services.audit.tree_store import LogWriter
 from services.audit.verify import format_timestamp, key_id, load_public_key, sign_tree_head
 from shared import outbox
 from shared.db import Db
@@ -86,7 +86,6 @@ async def start(rt: Runtime) -> None:
     writer = LogWriter(rt.db)
     await writer.load()
     rt.extras["writer"] = writer
-    rt.extras["committer"] = GroupCommit(writer)
     rt.extras["signer"] = HeadSigner(rt.db, load_signing_key(settings))
 
 

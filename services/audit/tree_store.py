@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,41 +115,3 @@ async def _load(conn: Connection) -> TreeState:
         raise RuntimeError(f"the tree of {size} entries lacks stored nodes {missing}")
     return TreeState(size, [nodes[node] for node in ids], last[1])
 
-
-class GroupCommit:
-    """Entries handed in by concurrent per-message handlers, written in one transaction.
-
-    Each handler waits for the commit that holds its entry, so it is acknowledged only after
-    it is in the log; under load one fetch of the consumer becomes one transaction, and when
-    idle an event is written at once (no batch to fill, no timer to wait for).
-    """
-
-    def __init__(self, writer: LogWriter) -> None:
-        self._writer = writer
-        self._pending: list[tuple[NewEntry, asyncio.Future[None]]] = []
-        self._lock = asyncio.Lock()
-
-    async def submit(self, entry: NewEntry) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((entry, done))
-        await asyncio.sleep(0)  # let the other handlers of this fetch hand theirs in first
-        async with self._lock:
-            if not done.done():
-                batch, self._pending = self._pending, []
-                batch.sort(key=lambda pair: pair[0].stream_seq or 0)
-                try:
-                    await self._writer.append([e for e, _ in batch])
-                except asyncio.CancelledError:
-                    for _, waiting in batch:
-                        waiting.cancel()
-                    raise
-                except Exception as exc:
-                    for _, waiting in batch:
-                        if not waiting.done():
-                            waiting.set_exception(exc)
-                    # Our own future holds the exception too; awaiting it below re-raises it.
-                else:
-                    for _, waiting in batch:
-                        if not waiting.done():
-                            waiting.set_result(None)
-        await done

@@ -107,7 +107,12 @@ async def approve(
     return JSONResponse(views.batch(approved.state, version), headers={"ETag": etag(version)})
 
 
-@router.get("/batches/{batch_id}/export")
+@router.get(
+    "/batches/{batch_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {"schema": {"type": "string"}},
+                                 "text/csv": {"schema": {"type": "string"}}}}},
+)
 async def export(
     batch_id: UUID, db: DbDep, rt: Runtime, _: Finance,
     format: Annotated[Literal["pain.001", "csv"], Query()] = "pain.001",
