@@ -345,7 +345,8 @@ def serve(spec: ServiceSpec, settings: Settings) -> None:
         log_config=None,
         access_log=False,
         lifespan="on",
-        timeout_graceful_shutdown=10,
+        # Idle keep-alive connections would hold the shutdown for the whole timeout.
+        timeout_graceful_shutdown=3,
         loop="uvloop",
         http="httptools",
     )
