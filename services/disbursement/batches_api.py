@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -63,11 +62,7 @@ async def list_batches(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:  # fmt: skip
-    parts = views.decode_cursor(cursor, 2)
-    try:
-        after = (datetime.fromisoformat(parts[0]), UUID(parts[1])) if parts else None
-    except ValueError as exc:
-        raise Problem(400, "the cursor is not one this service issued", code="bad-cursor") from exc
+    after = views.position(cursor)
     async with db.connection() as conn:
         rows = await prepo.list_batches(conn, status=status, limit=limit + 1, after=after)
     page = rows[:limit]

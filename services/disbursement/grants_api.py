@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -71,12 +70,7 @@ async def create(
 async def list_grants(
     db: DbDep, _: Finance, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
-    parts = views.decode_cursor(cursor, 2)
-    try:
-        after = (datetime.fromisoformat(parts[0]), UUID(parts[1])) if parts else None
-    except ValueError as exc:
-        raise Problem(400, "the cursor is not one this service issued",
-                            code="bad-cursor") from exc
+    after = views.position(cursor)
     async with db.connection() as conn:
         rows = await repo.list_grants(conn, limit=limit + 1, after=after)
     page = rows[:limit]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -25,7 +24,6 @@ from services.disbursement.schemas import BankDetailsIn, PayeeIn
 from shared import idempotency
 from shared.db import Connection
 from shared.deps import DbDep, IdempotencyKey, IfMatch, check_if_match, etag
-from shared.problems import Problem
 
 router = new_router("payees")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -65,11 +63,7 @@ async def list_payees(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     org_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] = None,
 ) -> JSONResponse:  # fmt: skip
-    parts = views.decode_cursor(cursor, 2)
-    try:
-        after = (datetime.fromisoformat(parts[0]), UUID(parts[1])) if parts else None
-    except ValueError as exc:
-        raise Problem(400, "the cursor is not one this service issued", code="bad-cursor") from exc
+    after = views.position(cursor)
     async with db.connection() as conn:
         rows = await prepo.list_payees(conn, org_id=org_id, limit=limit + 1, after=after)
     page = rows[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -114,11 +114,7 @@ async def list_payments(
     batch_id: UUID | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:  # fmt: skip
-    parts = views.decode_cursor(cursor, 2)
-    try:
-        after = (datetime.fromisoformat(parts[0]), UUID(parts[1])) if parts else None
-    except ValueError as exc:
-        raise Problem(400, "the cursor is not one this service issued", code="bad-cursor") from exc
+    after = views.position(cursor)
     filters = {"status": status, "case_id": case_id, "batch_id": batch_id}
     async with db.connection() as conn:
         rows = await prepo.list_payments(conn, filters=filters, limit=limit + 1, after=after)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -16,6 +18,17 @@ from shared.problems import Problem
 
 def encode_cursor(*parts: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([str(p) for p in parts])).decode()
+
+
+def position(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """A (created_at, id) cursor, the paging position of every list of this service."""
+    parts = decode_cursor(cursor, 2)
+    if parts is None:
+        return None
+    try:
+        return datetime.fromisoformat(parts[0]), UUID(parts[1])
+    except ValueError as exc:
+        raise Problem(400, "the cursor is not one this service issued", code="bad-cursor") from exc
 
 
 def decode_cursor(cursor: str | None, size: int) -> list[str] | None:
