@@ -28,6 +28,13 @@ def _event(subject: str, data: dict[str, object], *, case_id: str) -> dict[str, 
     }
 
 
+def _assessed(kind: str, case_id: str) -> dict[str, object]:
+    """A `<kind>.completed` event as the assessment service would publish it."""
+    data = {"case_id": case_id, "assessor": f"{kind}-1", "recommendation": "support",
+            "recommended_items": []}
+    return _event(f"vfund.assessment.{kind}.completed", data, case_id=case_id)
+
+
 def _submitted(stack: Stack, case_id: str) -> list[object]:
     return [
         1
@@ -95,31 +102,13 @@ def test_a_rolled_back_request_publishes_nothing(api: Api, stack: Stack) -> None
 
 def test_the_same_event_delivered_twice_has_one_effect(api: Api, stack: Stack) -> None:
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
-    event = _event(
-        "vfund.assessment.medical.completed",
-        {
-            "case_id": case_id,
-            "assessor": "medical-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=case_id,
-    )
+    event = _assessed("medical", case_id)
     payload = orjson.dumps(event)
     # Two different message ids defeat JetStream's dedup: the inbox alone must hold.
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", payload, "dup-a-" + case_id)
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", payload, "dup-b-" + case_id)
     wait_for(lambda: _history(stack, case_id, str(event["id"])), what="event applied")
-    marker = _event(
-        "vfund.assessment.legal.completed",
-        {
-            "case_id": case_id,
-            "assessor": "legal-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=case_id,
-    )
+    marker = _assessed("legal", case_id)
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(marker))
     wait_for(lambda: _history(stack, case_id, str(marker["id"])), what="later event applied")
     assert _history(stack, case_id, str(event["id"])) == 1
@@ -130,16 +119,7 @@ def test_redelivery_after_a_crash_between_commit_and_ack_changes_nothing_twice(
 ) -> None:
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
     stack.restart("intake", env={"VFUND_CRASH_POINTS": "consumer.after_commit"})
-    event = _event(
-        "vfund.assessment.medical.completed",
-        {
-            "case_id": case_id,
-            "assessor": "medical-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=case_id,
-    )
+    event = _assessed("medical", case_id)
     try:
         publish(stack.nats_url or "", "vfund.assessment.medical.completed", orjson.dumps(event))
         proc = stack.services["intake"].proc
@@ -150,16 +130,7 @@ def test_redelivery_after_a_crash_between_commit_and_ack_changes_nothing_twice(
         stack.services["intake"].env.pop("VFUND_CRASH_POINTS", None)
         stack.restart("intake")
     # After restart the event comes again (ack_wait) or is already acked: either way, one effect.
-    marker = _event(
-        "vfund.assessment.legal.completed",
-        {
-            "case_id": case_id,
-            "assessor": "legal-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=case_id,
-    )
+    marker = _assessed("legal", case_id)
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(marker))
     wait_for(lambda: _history(stack, case_id, str(marker["id"])), what="consumer going on")
     assert _history(stack, case_id, str(event["id"])) == 1
@@ -169,30 +140,12 @@ def test_an_event_that_never_applies_is_dead_lettered_and_the_consumer_goes_on(
     api: Api, stack: Stack
 ) -> None:
     missing_case = str(uuid.uuid4())  # intake asks for redelivery until it knows the case
-    stuck = _event(
-        "vfund.assessment.medical.completed",
-        {
-            "case_id": missing_case,
-            "assessor": "medical-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=missing_case,
-    )
+    stuck = _assessed("medical", missing_case)
     publish(stack.nats_url or "", "vfund.assessment.medical.completed", orjson.dumps(stuck))
     garbage_seq = publish(stack.nats_url or "", "vfund.assessment.case.approved", b"{not json")
 
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
-    ok = _event(
-        "vfund.assessment.legal.completed",
-        {
-            "case_id": case_id,
-            "assessor": "legal-1",
-            "recommendation": "support",
-            "recommended_items": [],
-        },
-        case_id=case_id,
-    )
+    ok = _assessed("legal", case_id)
     publish(stack.nats_url or "", "vfund.assessment.legal.completed", orjson.dumps(ok))
     wait_for(lambda: _history(stack, case_id, str(ok["id"])), what="later events still applied")
 
