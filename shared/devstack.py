@@ -25,6 +25,7 @@ from shared.provision import (
 )
 
 DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004}
+DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES = 4222, 8222, 55432
 
 
 @dataclass
@@ -95,17 +96,13 @@ class Stack:
     def start_servers(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            self.nats = EmbeddedNats(
-                self.root / "nats",
-                port=4222 if self.dev_ports else 0,
-                monitor_port=8222 if self.dev_ports else 0,
-            )
-            _reuse_port_file(self.nats, self.root / "nats.port", self.dev_ports)
+            self.nats = EmbeddedNats(self.root / "nats", port=DEV_NATS if self.dev_ports else 0,
+                                     monitor_port=DEV_NATS_MONITOR if self.dev_ports else 0)
             self.nats.start()
             self.nats_url = self.nats.url
         if self.admin_dsn is None:
-            self.postgres = EmbeddedPostgres(self.root / "postgres")
-            _reuse_port_file(self.postgres, self.root / "postgres.port", self.dev_ports, 55432)
+            self.postgres = EmbeddedPostgres(self.root / "postgres",
+                                             port=DEV_POSTGRES if self.dev_ports else 0)
             self.postgres.start()
             self.admin_dsn = self.postgres.dsn
 
@@ -186,13 +183,3 @@ def _host_template(admin_dsn: str) -> str:
     hostport = rest.split("/", 1)[0]
     return "postgresql://{user}:{password}@" + hostport + "/{database}"
 
-
-def _reuse_port_file(
-    server: EmbeddedNats | EmbeddedPostgres, path: Path, dev: bool, dev_port: int | None = None
-) -> None:
-    """Keep the dev ports stable across runs so `.vfund/run.json` and bookmarks stay valid."""
-    if not dev:
-        return
-    if dev_port is not None:
-        server.port = dev_port
-    path.write_text(str(server.port))
