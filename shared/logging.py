@@ -46,6 +46,19 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
         stream=stream, level=logging.WARNING, format="%(name)s %(levelname)s %(message)s"
     )
     logging.getLogger("uvicorn.access").disabled = True
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_error_text_withheld)
+
+
+def _error_text_withheld(record: logging.LogRecord) -> bool:
+    """A failed request's exception text can quote the data it failed on (a database error's
+    DETAIL, a parser's input): such a record keeps the exception's type, not its text."""
+    if record.exc_info and record.name.startswith("uvicorn") and "ASGI" in str(record.msg):
+        exc_type = record.exc_info[0]
+        record.msg = f"{record.msg}: {exc_type.__name__ if exc_type else 'error'}"
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def bind_story(*, correlationid: str | None, causationid: str | None) -> None:
