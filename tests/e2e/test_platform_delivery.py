@@ -178,3 +178,31 @@ def test_an_event_that_never_applies_is_dead_lettered_and_the_consumer_goes_on(
         'vfund_deadletters_total{service="intake",subject="vfund.assessment.medical.completed"}'
         in metrics
     )
+
+
+def test_jetstream_keeps_its_own_record_of_terminated_events(api: Api, stack: Stack) -> None:
+    """Besides our dead-letter subject, JetStream's termination advisories are kept in a stream."""
+    import asyncio
+
+    import nats
+
+    poison_seq = publish(stack.nats_url or "", "vfund.assessment.case.approved", b"[1, 2")
+
+    async def advisories() -> list[dict[str, object]]:
+        nc = await nats.connect(stack.nats_url or "")
+        try:
+            js = nc.jetstream()
+            info = await js.stream_info("VFUND_ADVISORIES")
+            found = []
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                msg = await js.get_msg("VFUND_ADVISORIES", seq)
+                found.append(orjson.loads(msg.data or b"{}"))
+            return found
+        finally:
+            await nc.close()
+
+    def terminated() -> bool:
+        return any(a.get("stream_seq") == poison_seq and a.get("stream") == "VFUND"
+                   for a in asyncio.run(advisories()))
+
+    wait_for(terminated, timeout=30, what="a MSG_TERMINATED advisory for the poison event")
