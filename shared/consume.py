@@ -127,6 +127,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.TransactionRollbackError,
     asyncpg.exceptions.TooManyConnectionsError,
     NatsError,

@@ -166,6 +166,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)
     @app.exception_handler(asyncpg.exceptions.CannotConnectNowError)
+    # asyncpg's own state errors when the server vanished mid-query ("unexpected
+    # connection_lost"): the request may be retried once the pool has reconnected.
+    @app.exception_handler(asyncpg.exceptions.InternalClientError)
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("dependency unavailable", error=type(exc).__name__)
         return problem_response(503, "a dependency is briefly unavailable; retry shortly",
