@@ -196,7 +196,18 @@ def stream_messages(
     nats_url: str, subject: str = "vfund.>"
 ) -> list[tuple[str, bytes, dict[str, str]]]:
     """Every message the VFUND stream holds on `subject`: (subject, data, headers)."""
-    return list(run(_stream_messages(nats_url, subject)))
+    from nats.errors import Error as NatsError
+
+    for attempt in range(6):
+        try:
+            return list(run(_stream_messages(nats_url, subject)))
+        except (TimeoutError, NatsError):
+            # A cluster that just lost a node or its leader may take a few seconds to answer
+            # API requests again; the question stays the same.
+            if attempt == 5:
+                raise
+            time.sleep(2.0)
+    raise AssertionError("unreachable")
 
 
 async def _query(dsn: str, sql: str, *args: Any) -> list[Any]:
