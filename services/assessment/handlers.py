@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, cast
 
-from faststream import Context
 from faststream.nats import NatsRouter
 
 from services.assessment import domain, repository, wire
@@ -15,7 +14,7 @@ from services.assessment.events import Result
 from services.assessment.model import CaseFile, Category, RequestedItem, Urgency
 from services.assessment.runtime import clock_of, policy_of
 from shared import inbox
-from shared.consume import Poison, Retry, subscriber
+from shared.consume import FromContext, Poison, Retry, subscriber
 from shared.events import subjects
 from shared.events.disbursement import FxRateRecorded
 from shared.events.envelope import CloudEvent
@@ -30,7 +29,7 @@ from shared.money import Money
 
 router = NatsRouter()
 CONSUMER = "assessment"
-RuntimeDep = Annotated[Any, Context("runtime")]
+RuntimeDep = Annotated[Any, FromContext("runtime")]
 Handler = Callable[..., Awaitable[None]]
 
 

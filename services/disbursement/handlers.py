@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar, cast
 from uuid import UUID
 
-from faststream import Context
 from faststream.nats import NatsRouter
 
 from services.disbursement import budget
@@ -15,7 +14,7 @@ from services.disbursement.domain import DomainError
 from services.disbursement.reservations import ApprovedCase, ApprovedItem
 from services.disbursement.wire import SERVICE, Story, cloud_events
 from shared import inbox, outbox
-from shared.consume import Poison, subscriber
+from shared.consume import FromContext, Poison, subscriber
 from shared.db import Db
 from shared.events import subjects
 from shared.events.assessment import CaseApproved
@@ -25,7 +24,7 @@ from shared.money import Money, MoneyError
 
 router = NatsRouter()
 CONSUMER = "disbursement"
-DbDep = Annotated[Db, Context("db")]
+DbDep = Annotated[Db, FromContext("db")]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 
 

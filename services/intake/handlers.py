@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, cast
 
-from faststream import Context
 from faststream.nats import NatsRouter
 from pydantic import ConfigDict
 
 from services.intake import domain, records
 from services.intake import repository as repo
 from shared import inbox
-from shared.consume import Poison, Retry, subscriber
+from shared.consume import FromContext, Poison, Retry, subscriber
 from shared.db import Db
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
@@ -21,7 +20,7 @@ from shared.events.envelope import CloudEvent, EventData, nats_subject_of
 
 router = NatsRouter()
 CONSUMER = "intake"
-DbDep = Annotated[Db, Context("db")]
+DbDep = Annotated[Db, FromContext("db")]
 
 # Codes, ids and amounts that the timeline shows; free text never enters it.
 TIMELINE_FIELDS = frozenset({
