@@ -39,7 +39,7 @@ async def _init_connection(conn: Connection) -> None:
         )
 
 
-async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+async def _keep_session(_conn: asyncpg.Connection[asyncpg.Record]) -> None:
     """What a connection needs on its way back to the pool: nothing more than asyncpg's own
     clean-up (it rolls back an open transaction and drops listener callbacks).
 
@@ -47,7 +47,6 @@ async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     RESET ALL): a tenth of a request's round trips. vfund keeps no session state on pooled
     connections: locks and settings are transaction-scoped (`pg_advisory_xact_lock`), cursors
     live inside transactions, and the outbox relay's listener UNLISTENs before release."""
-    return None
 
 
 class Db:
