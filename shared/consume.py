@@ -36,6 +36,11 @@ MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
 # handler redelivered meanwhile is harmless: the inbox makes the second attempt a no-op.
 ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "5"))
 BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
+# How long one pull of a consumer waits on the server. A pull answers as soon as a
+# message is there, so a long wait costs no latency; each pull that expires instead races its
+# expiry notice against the client's timer, and nats-py then mis-attributes late notices and
+# deliveries to the next pull (measured: first events after such a race waited 150-400 ms).
+FETCH_WAIT_SECONDS = float(os.environ.get("VFUND_FETCH_WAIT_SECONDS", "5"))
 # The server's own limit is a backstop far above ours: transient outages are retried without
 # counting, yet an event that kills the process every time still stops (and JetStream's advisory
 # records it in VFUND_ADVISORIES).
@@ -89,7 +94,7 @@ def subscriber(
         durable=durable,
         # One fetch returns what is there (up to `batch`) at once; its messages are handled
         # concurrently, each acknowledged after its own commit.
-        pull_sub=PullSub(batch_size=batch, timeout=1.0),
+        pull_sub=PullSub(batch_size=batch, timeout=FETCH_WAIT_SECONDS),
         ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,
@@ -230,7 +235,7 @@ async def consume_in_order(
     )
     while True:
         try:
-            msgs = await sub.fetch(batch, timeout=1.0)
+            msgs = await sub.fetch(batch, timeout=FETCH_WAIT_SECONDS)
         except NatsTimeoutError:
             continue
         msgs.sort(key=lambda m: m.metadata.sequence.stream)
