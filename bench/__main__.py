@@ -28,6 +28,7 @@ class Sizes:
     intake_n: int
     propagation_n: int
     decision_n: int
+    decision_burst: int
     audit_k: int
     verify_n: int
     tree_size: int
@@ -42,7 +43,8 @@ class Sizes:
             raw_n=at(2000, 50),
             intake_n=at(1000, 30),
             propagation_n=at(300, 20),
-            decision_n=at(50, 5),
+            decision_n=at(200, 10),
+            decision_burst=at(200, 10),
             audit_k=at(20_000, 200),
             verify_n=at(200_000, 2000),
             tree_size=at(1_000_000, 1024),
@@ -80,6 +82,7 @@ def log(message: str) -> None:
 async def measure_running(stack: Stack, sizes: Sizes) -> Json:
     """Every figure that needs the running system, raw limits first."""
     target = system.target_of(stack)
+    cpu = system.cpu_meter(stack)
     c = sizes.concurrency
     log(f"raw limits (n={sizes.raw_n}, d: {sizes.audit_k} events)")
     raw_figures = await raw.measure(
@@ -91,13 +94,15 @@ async def measure_running(stack: Stack, sizes: Sizes) -> Json:
     )
     log(f"intake: {sizes.intake_n} cases at {c} clients")
     intake = await flows.intake(
-        target, n=sizes.intake_n, concurrency=c, raw_c=raw_figures["tx_publish"]
+        target, n=sizes.intake_n, concurrency=c, raw_c=raw_figures["tx_publish"], cpu=cpu
     )
     rate = max(1.0, intake["cases_per_s"] / 2)
     log(f"propagation: {sizes.propagation_n} cases at {rate:.0f}/s")
     propagation = await flows.propagation(target, rate=rate, n=sizes.propagation_n)
-    log(f"decision → payment.scheduled: {sizes.decision_n} cases")
-    decided = await decision.measure(target, n=sizes.decision_n, rate=min(rate, 20.0))
+    log(f"decision → payment.scheduled: a burst of {sizes.decision_burst}, then {sizes.decision_n}")
+    decided = await decision.measure(
+        target, n=sizes.decision_n, burst=sizes.decision_burst, cpu=cpu
+    )
     log(f"audit: burst of {sizes.audit_k} events")
     appended = await audit.append(
         stack,

@@ -1,5 +1,6 @@
 """Decision to `payment.scheduled`: a fund manager's approval POST answered → the payment event
-in the stream (an ephemeral ordered consumer notes each arrival).
+in the stream (an ephemeral ordered consumer notes each arrival), at half the flow's saturating
+rate, which the stage measures first.
 
 Written against the contract's routes (CONTRACT.md §4); when one of them is missing at run time
 the stage reports "unavailable: <reason>" instead of a number.
@@ -9,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import nats
 import orjson
 from nats.js.api import DeliverPolicy
 
-from bench.flows import client, commit_times, open_loop, submit
+from bench.flows import client, commit_times, open_loop, quiet, submit
+from bench.http import Http, Reply
+from bench.raw import closed_loop
 from bench.report import Json, latency
-from bench.system import Target
+from bench.system import CpuMeter, Target, cpu_used
 from shared.events import subjects
 
 
@@ -26,16 +29,16 @@ class Unavailable(Exception):
     """A route the stage needs is not there (yet), or the flow does not reach its end."""
 
 
-def _check(response: httpx.Response, what: str) -> dict[str, Any]:
-    if response.status_code == 404 or response.status_code == 405:
-        raise Unavailable(f"{what} answered {response.status_code}")
-    if response.status_code >= 300:
-        raise Unavailable(f"{what} answered {response.status_code}: {response.text[:200]}")
-    body = response.json() if response.content else {}
+def _check(response: Reply, what: str) -> dict[str, Any]:
+    if response.status == 404 or response.status == 405:
+        raise Unavailable(f"{what} answered {response.status}")
+    if response.status >= 300:
+        raise Unavailable(f"{what} answered {response.status}: {response.text[:200]}")
+    body = response.json() or {}
     return body if isinstance(body, dict) else {}
 
 
-async def _funding(http: httpx.AsyncClient, target: Target) -> None:
+async def _funding(http: Http, target: Target) -> None:
     """A grant that covers every bench case, and org-a's default payee."""
     url = target.urls["disbursement"]
     _check(
@@ -80,95 +83,139 @@ async def _funding(http: httpx.AsyncClient, target: Target) -> None:
         )
 
 
-async def _assessed_case(http: httpx.AsyncClient, target: Target) -> str:
-    case_id = await submit(http, target)
-    await commit_times(
+DECISION = {
+    "decision": "approve",
+    "approved_items": [{"item_id": "item-1", "amount": "1200.00", "currency": "CHF"}],
+}
+
+
+async def _assessed_cases(http: Http, target: Target, k: int) -> list[str]:
+    """k submitted cases, each in the assessment queue with its medical assessment done."""
+    cases: list[str] = []
+
+    async def one(_i: int) -> None:
+        cases.append(await submit(http, target))
+
+    await closed_loop(k, 16, one)
+    queued = await commit_times(
         target.db_dsn("assessment"),
         "SELECT case_id::text, pg_xact_commit_timestamp(xmin) FROM case_files"
         " WHERE case_id::text = ANY($1::text[])",
-        [case_id],
-        wait_s=30,
+        cases,
+        wait_s=60,
     )
-    _check(
-        await http.post(
-            f"{target.urls['assessment']}/cases/{case_id}/medical-assessment",
-            headers=target.auth("medical-1"),
-            json={
-                "recommendation": "support",
-                "notes": "bench",
-                "recommended_items": [
-                    {"item_id": "item-1", "amount": "1200.00", "currency": "CHF"}
-                ],
-            },
-        ),
-        "POST /cases/{id}/medical-assessment",
-    )
-    return case_id
+    if len(queued) < k:
+        raise Unavailable(f"{k - len(queued)} submitted cases never reached assessment")
+
+    async def assess(i: int) -> None:
+        _check(
+            await http.post(
+                f"{target.urls['assessment']}/cases/{cases[i]}/medical-assessment",
+                headers=target.auth("medical-1"),
+                json={
+                    "recommendation": "support",
+                    "notes": "bench",
+                    "recommended_items": DECISION["approved_items"],
+                },
+            ),
+            "POST /cases/{id}/medical-assessment",
+        )
+
+    await closed_loop(k, 16, assess)
+    return cases
 
 
-async def measure(target: Target, *, n: int, rate: float, wait_s: float = 30.0) -> Json:
+class Arrivals:
+    """When each case's payment.scheduled reached an ordered push consumer (epoch seconds)."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+
+    async def on_message(self, msg: Any) -> None:
+        now = time.time()
+        case_id = orjson.loads(msg.data).get("data", {}).get("case_id")
+        if isinstance(case_id, str):
+            self.at.setdefault(case_id, now)
+
+    async def wait_for(self, cases: list[str], wait_s: float) -> None:
+        deadline = time.monotonic() + wait_s
+        # Arrivals are stamped by the callback; this loop only decides when to stop waiting.
+        while any(c not in self.at for c in cases) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def measure(
+    target: Target, *, n: int, burst: int, cpu: CpuMeter, wait_s: float = 60.0
+) -> Json:
     try:
-        return await _measure(target, n=n, rate=rate, wait_s=wait_s)
+        return await _measure(target, n=n, burst=burst, cpu=cpu, wait_s=wait_s)
     except Unavailable as why:
         return {"status": f"unavailable: {why}"}
 
 
-async def _measure(target: Target, *, n: int, rate: float, wait_s: float) -> Json:
-    arrived: dict[str, float] = {}
+async def _measure(
+    target: Target, *, n: int, burst: int, cpu: CpuMeter, wait_s: float
+) -> Json:
+    """The flow's saturating rate first (a burst of decisions posted by 16 managers at once,
+    timed to the last payment.scheduled), then n decisions at half that rate, open loop."""
+    arrivals = Arrivals()
     nc = await nats.connect(target.nats_url)
     try:
-
-        async def on_payment(msg: Any) -> None:
-            now = time.time()
-            case_id = orjson.loads(msg.data).get("data", {}).get("case_id")
-            if isinstance(case_id, str):
-                arrived.setdefault(case_id, now)
-
         sub = await nc.jetstream().subscribe(
             subjects.PAYMENT_SCHEDULED,
-            cb=on_payment,
+            cb=arrivals.on_message,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.NEW,
         )
         async with client(16) as http:
             await _funding(http, target)
-            cases = list(await asyncio.gather(*(_assessed_case(http, target) for _ in range(n))))
+            cases = await _assessed_cases(http, target, burst + n)
+            await quiet(nc)
             decided: dict[str, float] = {}
 
-            async def decide(i: int) -> None:
-                response = await http.post(
-                    f"{target.urls['assessment']}/cases/{cases[i]}/decision",
-                    headers=target.auth("manager-1"),
-                    json={
-                        "decision": "approve",
-                        "approved_items": [
-                            {"item_id": "item-1", "amount": "1200.00", "currency": "CHF"}
-                        ],
-                    },
-                )
-                decided[cases[i]] = time.time()
-                _check(response, "POST /cases/{id}/decision")
+            def decide(batch: list[str]) -> Callable[[int], Awaitable[None]]:
+                async def one(i: int) -> None:
+                    response = await http.post(
+                        f"{target.urls['assessment']}/cases/{batch[i]}/decision",
+                        headers=target.auth("manager-1"),
+                        json=DECISION,
+                    )
+                    decided[batch[i]] = time.time()
+                    _check(response, "POST /cases/{id}/decision")
 
-            await open_loop(rate, n, decide)
-        deadline = time.monotonic() + wait_s
-        # Arrivals are stamped by the callback; this loop only decides when to stop waiting.
-        while len(arrived.keys() & decided.keys()) < n and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
+                return one
+
+            flood, paced = cases[:burst], cases[burst:]
+            began = time.time()
+            await closed_loop(burst, 16, decide(flood))
+            await arrivals.wait_for(flood, wait_s)
+            done = [arrivals.at[c] for c in flood if c in arrivals.at]
+            if len(done) < burst:
+                raise Unavailable(f"{burst - len(done)} of {burst} payments never scheduled")
+            capacity = burst / (max(done) - began)
+            rate = capacity / 2
+            await quiet(nc)
+            before = cpu()
+            started = time.perf_counter()
+            await open_loop(rate, n, decide(paced))
+            await arrivals.wait_for(paced, wait_s)
+            used = cpu_used(before, cpu(), n, time.perf_counter() - started)
         await sub.unsubscribe()
     finally:
         await nc.close()
-    got = [arrived[c] - decided[c] for c in decided if c in arrived]
+    got = [arrivals.at[c] - decided[c] for c in paced if c in arrivals.at]
     if not got:
-        return {
-            "status": f"unavailable: no {subjects.PAYMENT_SCHEDULED} within {wait_s:.0f}s"
-            " of the decisions"
-        }
+        raise Unavailable(f"no {subjects.PAYMENT_SCHEDULED} within {wait_s:.0f}s")
     return {
         "status": "ok",
+        "saturating_per_s": round(capacity, 1),
         "rate_per_s": round(rate, 1),
         "missing": n - len(got),
         **latency(got),
         "target_p99_ms": 25.0,
-        "method": "decision POST answered (client clock) → event received by an ordered"
-        " push consumer (same clock)",
+        "cpu_ms_per_decision": used,
+        "method": f"{burst} decisions posted at once by 16 clients, timed to their last"
+        " payment.scheduled, give the saturating rate; then decision POST answered (client"
+        " clock) → event received by an ordered push consumer (same clock), open loop at half"
+        " that rate",
     }

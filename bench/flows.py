@@ -11,11 +11,14 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import httpx
+import nats
+from nats.aio.client import Client as NatsClient
 
+from bench.http import Http
 from bench.raw import closed_loop
 from bench.report import Json, latency, ratio
-from bench.system import Target
+from bench.system import CpuMeter, Target, cpu_used
+from shared.events import subjects
 
 CASE_SUBMITTED_TYPE = "org.vfund.intake.case.submitted.v1"
 _LETTERS = str.maketrans("0123456789abcdef", "bcdfghjklmnpqrst")
@@ -48,29 +51,34 @@ def case_body(category: str = "medical", amount: str = "1200.00") -> dict[str, A
     }
 
 
-def client(concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(limits=limits, timeout=30.0)
+def client(concurrency: int) -> Http:
+    return Http(concurrency)
 
 
-async def submit(http: httpx.AsyncClient, target: Target) -> str:
+async def submit(http: Http, target: Target) -> str:
     response = await http.post(
         f"{target.urls['intake']}/cases", json=case_body(), headers=target.auth("caseworker-a")
     )
-    if response.status_code != 201:
-        raise RuntimeError(f"POST /cases answered {response.status_code}: {response.text[:300]}")
+    if response.status != 201:
+        raise RuntimeError(f"POST /cases answered {response.status}: {response.text[:300]}")
     return str(response.json()["case_id"])
 
 
-async def intake(target: Target, *, n: int, concurrency: int, raw_c: Json) -> Json:
-    """Closed loop: `concurrency` caseworkers submitting n cases as fast as they are answered."""
+async def intake(
+    target: Target, *, n: int, concurrency: int, raw_c: Json, cpu: CpuMeter
+) -> Json:
+    """Closed loop: `concurrency` caseworkers submitting n cases as fast as they are answered;
+    with the CPU each process used meanwhile (the consumers downstream work at the same time)."""
     async with client(concurrency) as http:
-        await submit(http, target)  # warm the connection and the service's code paths
 
         async def one(_i: int) -> None:
             await submit(http, target)
 
+        # Warm up at full concurrency: connection pools grown, statements prepared.
+        await closed_loop(4 * concurrency, concurrency, one)
+        before = cpu()
         elapsed, lat = await closed_loop(n, concurrency, one)
+        used = cpu_used(before, cpu(), n, elapsed)
     per_s = round(n / elapsed, 1)
     figures = latency(lat)
     return {
@@ -82,6 +90,7 @@ async def intake(target: Target, *, n: int, concurrency: int, raw_c: Json) -> Js
         "max_ms": figures["max_ms"],
         "raw_per_s": raw_c.get("per_s"),
         "ratio": ratio(per_s, raw_c.get("per_s")),
+        "cpu_ms_per_case": used,
     }
 
 
@@ -128,18 +137,42 @@ async def commit_times(
         await conn.close()
 
 
+async def quiet(nc: NatsClient, within_s: float = 60.0) -> None:
+    """Until every durable consumer has taken and acknowledged everything (twice in a row):
+    a latency measured while the system still digests an earlier stage's backlog would
+    measure that backlog."""
+    js = nc.jetstream()
+    deadline, calm = time.monotonic() + within_s, 0
+    while calm < 2 and time.monotonic() < deadline:
+        infos = await js.consumers_info(subjects.STREAM)
+        busy = any(i.num_pending or i.num_ack_pending for i in infos if i.config.durable_name)
+        calm = 0 if busy else calm + 1
+        await asyncio.sleep(0.2)
+
+
 async def propagation(target: Target, *, rate: float, n: int) -> Json:
     """Open loop at `rate`: POST /cases returning → the case's row committed in the assessment
-    database (it is then in the queue) and → its entry committed in the audit log."""
+    database (it is then in the queue) and → its entry committed in the audit log. A first
+    pass at the same rate warms the system up (not measured); each pass starts from a system
+    that has caught up."""
     responded: dict[str, float] = {}
-    async with client(64) as http:
-        await submit(http, target)
+    nc = await nats.connect(target.nats_url)
+    try:
+        async with client(64) as http:
 
-        async def one(_i: int) -> None:
-            case_id = await submit(http, target)
-            responded[case_id] = time.time()
+            async def warm(_i: int) -> None:
+                await submit(http, target)
 
-        await open_loop(rate, n, one)
+            async def one(_i: int) -> None:
+                case_id = await submit(http, target)
+                responded[case_id] = time.time()
+
+            await quiet(nc)
+            await open_loop(rate, max(20, n // 3), warm)
+            await quiet(nc)
+            await open_loop(rate, n, one)
+    finally:
+        await nc.close()
     keys = list(responded)
     assessed = await commit_times(
         target.db_dsn("assessment"),

@@ -122,7 +122,8 @@ def rows(data: Json) -> list[tuple[str, str, str, str, str, str]]:
         p99 = decision.get("p99_ms")
         out.append(
             (
-                "decision → payment.scheduled p50 / p99",
+                f"decision → payment.scheduled p50 / p99 (at {_num(decision.get('rate_per_s'))}/s,"
+                f" half the flow's saturating {_num(decision.get('saturating_per_s'))}/s)",
                 f"{_num(decision.get('p50_ms'))} / {_num(p99)} ms",
                 "—",
                 "—",
@@ -171,10 +172,13 @@ def rows(data: Json) -> list[tuple[str, str, str, str, str, str]]:
         )
     for name, mem in sorted((g("memory") or {}).items()):
         rss = mem.get("rss_mb") if isinstance(mem, dict) else None
+        shares = ""
+        if isinstance(mem, dict) and mem.get("pss_mb") is not None:
+            shares = f" (PSS {_num(mem.get('pss_mb'))}, USS {_num(mem.get('uss_mb'))} MB)"
         out.append(
             (
                 f"RSS of {name} after the run",
-                _num(rss, " MB"),
+                _num(rss, " MB") + shares,
                 "—",
                 "—",
                 "≤ 80 MB",
@@ -220,6 +224,18 @@ def raw_rows(data: Json) -> list[tuple[str, str]]:
     ]
 
 
+def cpu_rows(data: Json) -> list[tuple[str, str, str]]:
+    """(process, CPU ms per case while intake is saturated, per decision at half rate)."""
+    case = _get(data, "intake", "cpu_ms_per_case") or {}
+    decided = _get(data, "decision", "cpu_ms_per_decision") or {}
+    per_case, per_decision = case.get("per_unit_ms", {}), decided.get("per_unit_ms", {})
+    names = list(per_case) + [n for n in per_decision if n not in per_case]
+    out = [(name, _num(per_case.get(name)), _num(per_decision.get(name))) for name in names]
+    out.append(("total", _num(case.get("total_ms")), _num(decided.get("total_ms"))))
+    out.append(("cores busy", _num(case.get("cores_busy")), _num(decided.get("cores_busy"))))
+    return out
+
+
 def markdown(data: Json) -> str:
     meta = data.get("meta", {})
     lines = [
@@ -236,6 +252,12 @@ def markdown(data: Json) -> str:
         "| raw operation | rate |",
         "|---|---|",
         *(f"| {a} | {b} |" for a, b in raw_rows(data)),
+        "",
+        "CPU time by process (ms of CPU; every process shares the same cores):",
+        "",
+        "| process | per case, intake saturated | per decision, at half rate |",
+        "|---|---|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in cpu_rows(data)),
         "",
     ]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,8 @@ def target_of(stack: Stack) -> Target:
 
 
 def memory(stack: Stack) -> Json:
-    """Resident set size of each service process (and any children it started)."""
+    """Resident set size of each service process (and any children it started), with its
+    unique and proportional set sizes."""
     out: Json = {}
     for name, svc in stack.services.items():
         if svc.proc is None or svc.proc.poll() is not None:
@@ -77,9 +79,67 @@ def memory(stack: Stack) -> Json:
             continue
         proc = psutil.Process(svc.proc.pid)
         family = [proc, *proc.children(recursive=True)]
-        rss = sum(p.memory_info().rss for p in family)
-        out[name] = {"rss_mb": round(rss / 2**20, 1), "pid": proc.pid, "processes": len(family)}
+        full = [p.memory_full_info() for p in family]
+        out[name] = {
+            "rss_mb": round(sum(m.rss for m in full) / 2**20, 1),
+            # Unique to the process, and its proportional share of pages it shares with the
+            # other services (the same Python and libraries): what it really costs.
+            "uss_mb": round(sum(m.uss for m in full) / 2**20, 1),
+            "pss_mb": round(sum(m.pss for m in full) / 2**20, 1),
+            "pid": proc.pid,
+            "processes": len(family),
+        }
     return out
+
+
+CpuMeter = Callable[[], dict[str, float]]
+
+
+def cpu_meter(stack: Stack) -> CpuMeter:
+    """A function answering the CPU seconds (user + system) each part of the system has used so
+    far: every service, nats-server, PostgreSQL (postmaster and backends, the ones that have
+    ended included), and the load generator itself: the bench runs on the same CPUs."""
+    roots: dict[str, subprocess.Popen[bytes] | None] = {
+        name: svc.proc for name, svc in stack.services.items()
+    }
+    roots["nats-server"] = stack.nats.proc if stack.nats else None
+    roots["postgresql"] = stack.postgres.proc if stack.postgres else None
+
+    def family_seconds(root: subprocess.Popen[bytes] | None) -> float:
+        if root is None or root.poll() is not None:
+            return 0.0
+        total = 0.0
+        try:
+            top = psutil.Process(root.pid)
+            members = [top, *top.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        for member in members:
+            try:
+                t = member.cpu_times()
+            except psutil.Error:
+                continue  # ended between the listing and the reading
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def seconds() -> dict[str, float]:
+        out = {name: family_seconds(proc) for name, proc in roots.items()}
+        own = psutil.Process().cpu_times()
+        out["load generator (bench)"] = own.user + own.system
+        return out
+
+    return seconds
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float], n: int, seconds: float) -> Json:
+    """CPU milliseconds per unit of work for each part, and the cores busy meanwhile."""
+    per = {name: round(1000 * (after[name] - before.get(name, 0.0)) / n, 2) for name in after}
+    total = sum(after[name] - before.get(name, 0.0) for name in after)
+    return {
+        "per_unit_ms": dict(sorted(per.items(), key=lambda kv: -kv[1])),
+        "total_ms": round(1000 * total / n, 2),
+        "cores_busy": round(total / seconds, 2) if seconds > 0 else None,
+    }
 
 
 _READY = re.compile(rb"vfund is ready in ([0-9.]+)s")

@@ -72,14 +72,22 @@ def test_bench_produces_every_figure(tmp_path: Path) -> None:
     assert set(data["memory"]) == {"intake", "assessment", "disbursement", "audit"}
     for name in data["memory"]:
         _positive(data, "memory", name, "rss_mb")
-    decision = data["decision"]
-    if decision["status"] == "ok":
-        _positive(data, "decision", "p50_ms")
-        _positive(data, "decision", "p99_ms")
-    else:
-        assert decision["status"].startswith("unavailable: ")
+    assert data["decision"]["status"] == "ok", data["decision"]
+    assert data["decision"]["missing"] == 0
+    for path in [
+        ("decision", "saturating_per_s"),
+        ("decision", "rate_per_s"),
+        ("decision", "p50_ms"),
+        ("decision", "p99_ms"),
+        ("intake", "cpu_ms_per_case", "total_ms"),
+        ("intake", "cpu_ms_per_case", "per_unit_ms", "intake"),
+        ("intake", "cpu_ms_per_case", "per_unit_ms", "postgresql"),
+        ("decision", "cpu_ms_per_decision", "per_unit_ms", "disbursement"),
+    ]:
+        _positive(data, *path)
     table = report.markdown(data)
     assert "| intake: cases/s at" in table and "raw limit (same run)" in table
+    assert "| disbursement |" in table
 
 
 def test_launcher_timing_reads_the_ready_line(tmp_path: Path) -> None:
