@@ -17,7 +17,7 @@ import nats
 import orjson
 from nats.js.api import DeliverPolicy
 
-from bench.flows import client, commit_times, open_loop, quiet, submit
+from bench.flows import client, open_loop, queued_times, quiet, submit
 from bench.http import Http, Reply
 from bench.raw import closed_loop
 from bench.report import Json, latency
@@ -97,13 +97,7 @@ async def _assessed_cases(http: Http, target: Target, k: int) -> list[str]:
         cases.append(await submit(http, target))
 
     await closed_loop(k, 16, one)
-    queued = await commit_times(
-        target.db_dsn("assessment"),
-        "SELECT case_id::text, pg_xact_commit_timestamp(xmin) FROM case_files"
-        " WHERE case_id::text = ANY($1::text[])",
-        cases,
-        wait_s=60,
-    )
+    queued = await queued_times(target, cases)
     if len(queued) < k:
         raise Unavailable(f"{k - len(queued)} submitted cases never reached assessment")
 

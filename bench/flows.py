@@ -137,6 +137,17 @@ async def commit_times(
         await conn.close()
 
 
+async def queued_times(target: Target, case_ids: list[str]) -> dict[str, float]:
+    """case id → when its row committed in the assessment database (it is then in a queue)."""
+    return await commit_times(
+        target.db_dsn("assessment"),
+        "SELECT case_id::text, pg_xact_commit_timestamp(xmin) FROM case_files"
+        " WHERE case_id::text = ANY($1::text[])",
+        case_ids,
+        wait_s=60,
+    )
+
+
 async def quiet(nc: NatsClient, within_s: float = 60.0) -> None:
     """Until every durable consumer has taken and acknowledged everything (twice in a row):
     a latency measured while the system still digests an earlier stage's backlog would
@@ -174,13 +185,7 @@ async def propagation(target: Target, *, rate: float, n: int) -> Json:
     finally:
         await nc.close()
     keys = list(responded)
-    assessed = await commit_times(
-        target.db_dsn("assessment"),
-        "SELECT case_id::text, pg_xact_commit_timestamp(xmin) FROM case_files"
-        " WHERE case_id::text = ANY($1::text[])",
-        keys,
-        wait_s=60,
-    )
+    assessed = await queued_times(target, keys)
     audited = await commit_times(
         target.db_dsn("audit"),
         "SELECT subject, pg_xact_commit_timestamp(xmin) FROM log_entries"
