@@ -10,6 +10,8 @@ from typing import Any, TextIO
 
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars
+from structlog.processors import ExceptionRenderer
+from structlog.tracebacks import ExceptionDictTransformer
 
 # Keys that must never reach a log line, whatever a caller passes by mistake.
 _FORBIDDEN_KEYS = frozenset(
@@ -25,6 +27,13 @@ def _drop_personal_keys(
     return event_dict
 
 
+# structlog's structured tracebacks include every frame's local variables by default: a failed
+# request's locals hold the decrypted case. A traceback here names files, lines and types only.
+_tracebacks_without_locals = ExceptionRenderer(
+    ExceptionDictTransformer(show_locals=False, use_rich=False)
+)
+
+
 def configure(service: str, level: str = "INFO", log_file: Path | None = None) -> None:
     stream: TextIO = open(log_file, "a", buffering=1) if log_file else sys.stdout  # noqa: SIM115
     structlog.configure(
@@ -33,7 +42,7 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _drop_personal_keys,
-            structlog.processors.dict_tracebacks,
+            _tracebacks_without_locals,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

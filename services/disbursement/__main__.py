@@ -1,5 +1,9 @@
 """`python -m services.disbursement`."""
 
-from services.disbursement.app import main
+from shared.entry import keep_dev_tools_out
+
+keep_dev_tools_out()
+
+from services.disbursement.app import main  # noqa: E402
 
 main()

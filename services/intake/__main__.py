@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from services.intake.app import keyring_from, main
-from services.intake.keys import rotate
-from services.intake.settings import IntakeSettings
+from shared.entry import keep_dev_tools_out
+
+keep_dev_tools_out()
+
+from services.intake.app import keyring_from, main  # noqa: E402
+from services.intake.keys import rotate  # noqa: E402
+from services.intake.settings import IntakeSettings  # noqa: E402
 
 USAGE = "usage: python -m services.intake [rotate-master-key]"
 

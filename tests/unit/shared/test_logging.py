@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import subprocess
 import sys
 
-from shared.logging import _drop_personal_keys, _error_text_withheld
+from shared.logging import _drop_personal_keys, _error_text_withheld, _tracebacks_without_locals
 
 
 def test_a_failed_request_logs_the_exception_type_not_its_text() -> None:
@@ -42,3 +44,35 @@ def test_personal_keys_are_withheld_from_structured_logs() -> None:
                                              "case_id": "c"})
     assert out == {"event": "x", "full_name": "[withheld]", "facts": "[withheld]",
                    "case_id": "c"}
+
+
+def test_a_logged_traceback_names_frames_but_never_their_locals() -> None:
+    def decrypt_and_fail() -> None:
+        full_name = "CANARY-LOCAL-NAME"  # noqa: F841 - a local a careless traceback would print
+        raise KeyError("case")
+
+    try:
+        decrypt_and_fail()
+    except KeyError:
+        exc_info = sys.exc_info()
+    rendered = json.dumps(_tracebacks_without_locals(None, "error", {"event": "failed",
+                                                                     "exc_info": exc_info}))
+    assert "decrypt_and_fail" in rendered
+    assert "KeyError" in rendered
+    assert "CANARY-LOCAL-NAME" not in rendered
+
+
+def test_a_service_process_keeps_the_dev_tools_out() -> None:
+    """schemathesis installs rich for the tests; a service must neither import it (structlog
+    would render with it, ~6 MB a process) nor fail because it can't."""
+    probe = (
+        "from shared.entry import keep_dev_tools_out; keep_dev_tools_out()\n"
+        "import services.intake.app, services.assessment.app, services.disbursement.app,"
+        " services.audit.app, sys\n"
+        "print(sorted({m.split('.')[0] for m, v in sys.modules.items() if v is not None}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60).stdout
+    assert "'structlog'" in loaded
+    assert "'rich'" not in loaded
+    assert "'pygments'" not in loaded
