@@ -20,6 +20,7 @@ from services.disbursement.batches import (
 )
 from services.disbursement.domain import DomainError, Grant
 from services.disbursement.payments import (
+    BankAccount,
     Payee,
     Payment,
     PaymentAwaitingPayee,
@@ -122,6 +123,12 @@ def test_bank_details_are_validated(iban: str, bic: str | None, code: str) -> No
         payee_id=uuid4(), org_id="org-a", kind="provider", name="Clinic", iban=iban, bic=bic,
         is_default=False, requested_by="finance-1", at=NOW,
     )) == code  # fmt: skip
+
+
+def test_the_account_is_what_the_officer_entered_and_no_bic_is_guessed() -> None:
+    entered = BankAccount.parse("de89 3704 0044 0532 0130 00")
+    assert entered == BankAccount("DE89370400440532013000", None)
+    assert BankAccount.parse(IBAN_CH, "ubsw ch zh 80a").bic == "UBSWCHZH80A"
 
 
 def test_default_payee_is_the_active_default_of_the_org() -> None:
