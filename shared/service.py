@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -134,6 +135,7 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
         rt = await _start(spec, settings)
         holder["rt"] = rt
         app.state.runtime = rt
+        _freeze_what_lives_forever()
         log.info("service started", port=settings.http_port)
         try:
             yield
@@ -154,6 +156,15 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
     app.include_router(spec.api)
     app.include_router(_ops_router(spec, holder))
     return app
+
+
+def _freeze_what_lives_forever() -> None:
+    """Move everything built at startup (modules, models, routes, pools: ~100k objects that live
+    as long as the process) out of the cyclic collector's reach. A full collection walked all of
+    it, ~60 ms on this kind of machine, during which every request and event in flight waited:
+    it was the tail of the latency figures. Garbage is collected first, so none is kept."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
