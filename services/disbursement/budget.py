@@ -21,6 +21,7 @@ from services.disbursement.reservations import (
     ApprovedCase,
     BudgetReserved,
     Reservation,
+    converts,
     reserve,
     retry_waiting,
 )
@@ -38,16 +39,15 @@ async def take_approval(
 ) -> list[DomainEvent]:  # fmt: skip
     """Record the approval once and reserve it, or put the case on the waiting list."""
     await repo.lock_budget(tx)
-    inserted = await repo.insert_case(tx, case=case, item_ids=item_ids, urgency=urgency,
-                                      decided_by=decided_by, correlation_id=correlation_id)
-    if not inserted:
+    status = await repo.insert_case(tx, case=case, item_ids=item_ids, urgency=urgency,
+                                    decided_by=decided_by, correlation_id=correlation_id)
+    if status is None:
         return []  # approved before: one approval, one reservation
-    if await repo.is_withdrawn(tx, case_id=case.case_id):
-        await repo.set_case_status(tx, case_id=case.case_id, status="withdrawn")
-        return []
+    if status == "withdrawn":
+        return []  # its withdrawal came first: stored as withdrawn, nothing reserved
     story.cases[case.case_id] = CaseContext(correlation_id, case.country)
     grants = await repo.lock_usable_grants(tx, today=today)
-    rates = await repo.latest_rates(tx, today=today)
+    rates = await repo.latest_rates(tx, today=today) if converts(case, grants) else []
     result = reserve(case, grants, rates, today=today, at=at)
     if result.reservation is not None and result.grant is not None:
         await repo.save_grant(tx, grant=result.grant)
@@ -66,7 +66,6 @@ async def _open(
     reservation_id = uuid.uuid4()
     await repo.insert_reservation(tx, reservation_id=reservation_id, reservation=reservation,
                                   item_ids=record.item_ids)
-    await repo.set_case_status(tx, case_id=reservation.case_id, status="reserved")
     story.cases[reservation.case_id] = CaseContext(
         record.correlation_id, record.case.country, reservation_id, reservation, record.item_ids)
     payees = await prepo.org_payees(tx, org_id=reservation.org_id)

@@ -55,21 +55,25 @@ def _case(row: asyncpg.Record) -> CaseRecord:
 async def insert_case(
     tx: Connection, *, case: ApprovedCase, item_ids: list[str], urgency: str,
     decided_by: list[str], correlation_id: str,
-) -> bool:  # fmt: skip
-    """False when the case was approved before: an approval is taken once."""
+) -> str | None:  # fmt: skip
+    """Store an approval; answer the status it was stored with ('withdrawn' when the case's
+    withdrawal came first, else 'approved'), or None when it was approved before: an approval is
+    taken once. Call it holding the budget lock, under which withdrawals record themselves."""
     items = [
         {"item_id": item_id, "category": i.category, "amount_minor": i.amount.minor,
          "currency": i.amount.currency}
         for item_id, i in zip(item_ids, case.items, strict=True)
     ]  # fmt: skip
-    inserted = await tx.fetchval(
+    status: str | None = await tx.fetchval(
         "INSERT INTO approved_cases (case_id, org_id, country, urgency, approved_items,"
-        " decided_by, approved_at, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (case_id) DO NOTHING RETURNING true",
+        " decided_by, approved_at, correlation_id, status) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " $8, CASE WHEN EXISTS (SELECT FROM case_withdrawals WHERE case_id = $1)"
+        " THEN 'withdrawn' ELSE 'approved' END)"
+        " ON CONFLICT (case_id) DO NOTHING RETURNING status",
         case.case_id, case.org_id, case.country, urgency, items, decided_by, case.approved_at,
         correlation_id,
     )
-    return bool(inserted)
+    return status
 
 
 async def lock_case(tx: Connection, *, case_id: UUID) -> CaseRecord | None:
@@ -110,11 +114,6 @@ async def record_withdrawal(
         " VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING",
         case_id, reason, at, event_id,
     )
-
-
-async def is_withdrawn(tx: Connection, *, case_id: UUID) -> bool:
-    found = await tx.fetchval("SELECT true FROM case_withdrawals WHERE case_id = $1", case_id)
-    return bool(found)
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -273,11 +272,14 @@ def _reservation(row: asyncpg.Record) -> ReservationRecord:
 async def insert_reservation(
     tx: Connection, *, reservation_id: UUID, reservation: Reservation, item_ids: tuple[str, ...]
 ) -> None:
+    """Store a reservation; its case is reserved (and off the waiting list) in the same step."""
     r = reservation
     conversions = [_conversion_json(i, item, c) for i, item, c in
                    zip(item_ids, r.items, r.conversions, strict=True)]
     await tx.execute(
-        "INSERT INTO reservations (reservation_id, case_id, grant_id, org_id, currency,"
+        "WITH reserved AS (UPDATE approved_cases SET status = 'reserved', waiting_since = NULL,"
+        " shortfall = NULL WHERE case_id = $2)"
+        " INSERT INTO reservations (reservation_id, case_id, grant_id, org_id, currency,"
         " amount_minor, conversions, reserved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         reservation_id, r.case_id, r.grant_id, r.org_id, r.amount.currency, r.amount.minor,
         conversions, r.reserved_at,

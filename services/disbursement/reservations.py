@@ -148,6 +148,11 @@ def _full_amount(case: ApprovedCase) -> tuple[Money, ...]:
     return tuple(Money(minor, currency) for currency, minor in sorted(totals.items()))
 
 
+def converts(case: ApprovedCase, grants: Sequence[Grant]) -> bool:
+    """Whether reserving the case on one of the grants could need an exchange rate."""
+    return any(item.amount.currency != grant.currency for grant in grants for item in case.items)
+
+
 def reserve(
     case: ApprovedCase, grants: Sequence[Grant], rates: Sequence[FxRate], *,
     today: date, at: datetime,

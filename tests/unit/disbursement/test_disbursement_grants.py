@@ -24,6 +24,7 @@ from services.disbursement.domain import (
 from services.disbursement.reservations import (
     BudgetInsufficient,
     BudgetReserved,
+    converts,
     reserve,
     retry_waiting,
 )
@@ -195,6 +196,15 @@ def test_reserve_converts_each_item_and_records_the_rates() -> None:
     (event,) = result.events
     assert isinstance(event, BudgetReserved)
     assert [cv.rate.rate for cv in event.conversions] == [Decimal("0.95"), Decimal("1.125"), 1]
+
+
+def test_rates_are_needed_only_when_an_item_and_a_grant_differ_in_currency() -> None:
+    same = case(("medical", "100.00", "CHF"))
+    assert not converts(same, [grant(), grant()])
+    assert not converts(same, [])
+    assert converts(same, [grant(), grant(currency="EUR")])
+    # Without rates, a case in the grants' currency reserves exactly as with them.
+    assert reserve(same, [grant()], [], today=TODAY, at=NOW).reservation is not None
 
 
 @pytest.mark.parametrize(
