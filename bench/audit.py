@@ -195,13 +195,14 @@ def _rate(run: Callable[[], Any], n: int, min_seconds: float = 1.0) -> tuple[flo
 
 
 def verification(lines: list[bytes], logged: int) -> Json:
-    """verify_export over the export in memory (one process, then one per CPU), next to the
-    same checks done with rfc8785 and pymerkle."""
+    """verify_export over the export's bytes in memory, as `vfund audit verify` reads a file
+    (one process, then one per CPU), next to the same checks done with rfc8785 and pymerkle."""
     if not lines:
         return {"entries": 0}
     n, cpus = len(lines), os.cpu_count() or 1
-    ours, result = _rate(lambda: verify_export(lines, None, [], workers=1), n)
-    parallel, _ = _rate(lambda: verify_export(lines, None, [], workers=cpus), n)
+    export = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    ours, result = _rate(lambda: verify_export(export, None, [], workers=1), n)
+    parallel, _ = _rate(lambda: verify_export(export, None, [], workers=cpus), n)
     theirs, root = _rate(lambda: _reference_verify(lines), n, min_seconds=0.0)
     return {
         "entries": n,

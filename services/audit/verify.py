@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,7 +101,7 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
 
 
 def verify_export(
-    lines: Iterable[bytes],
+    export: bytes | Iterable[bytes],
     public_key_pem: bytes | None,
     heads: Sequence[dict[str, Any]],
     *,
@@ -109,11 +109,12 @@ def verify_export(
 ) -> VerifyResult:
     """Check every entry's index and leaf hash, rebuild the tree and check every tree head.
 
-    workers > 1 hashes chunks of lines in that many processes; the verdict is the same.
+    `export` is the whole export (bytes) or its lines; workers > 1 hashes chunks of lines in that
+    many processes (forked over the bytes, where the platform forks); the verdict is the same.
     """
     public_key = load_public_key(public_key_pem) if public_key_pem is not None else None
     try:
-        tree = _build_tree(lines, workers)
+        tree = _build_tree(export, workers)
     except _EntryError as error:
         return VerifyResult(
             False, f"FAIL: {error}", entries=error.index, bad_index=error.index, bad_line=error.line
@@ -146,18 +147,18 @@ _CHUNK_LINES = 16384
 _PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 
 
-def _build_tree(lines: Iterable[bytes], workers: int) -> MemoryTree:
+def _build_tree(export: bytes | Iterable[bytes], workers: int) -> MemoryTree:
     """Hash chunks of lines (in processes if workers > 1) into a tree; _EntryError at a bad one."""
-    line_iter = iter(lines)
-    chunks = iter(lambda: list(islice(line_iter, _CHUNK_LINES)), [])
-    tasks = ((chunk, 1 + n * _CHUNK_LINES) for n, chunk in enumerate(chunks))
     tree = MemoryTree()
     with ExitStack() as stack:
-        if workers > 1:
+        results: Iterable[_Chunk]
+        if isinstance(export, bytes) and workers > 1 and _CAN_FORK:
+            results = _hash_in_forked_workers(stack, export, workers)
+        elif workers > 1:
             pool = stack.enter_context(multiprocessing.Pool(workers))
-            results: Iterable[_Chunk] = pool.imap(_hash_chunk, tasks)
+            results = pool.imap(_hash_chunk, _chunks(_lines_of(export)))
         else:
-            results = map(_hash_chunk, tasks)
+            results = map(_hash_chunk, _chunks(_lines_of(export)))
         blank_before = 0  # a blank line is only allowed where nothing but blank lines follows
         for digests, error, trailing_blank in results:
             if blank_before and (digests or error):
@@ -167,6 +168,58 @@ def _build_tree(lines: Iterable[bytes], workers: int) -> MemoryTree:
                 raise _EntryError(error[0], index=error[1], line=error[2])
             blank_before = blank_before or trailing_blank
     return tree
+
+
+def _lines_of(export: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return _split_lines(export) if isinstance(export, bytes) else export
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    """The lines of data; a final newline ends the last line, it does not start an empty one."""
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    return lines
+
+
+def _chunks(lines: Iterable[bytes]) -> Iterator[tuple[list[bytes], int]]:
+    """Consecutive chunks of lines, each with the line number of its first line."""
+    line_iter = iter(lines)
+    chunks = iter(lambda: list(islice(line_iter, _CHUNK_LINES)), [])
+    return ((chunk, 1 + n * _CHUNK_LINES) for n, chunk in enumerate(chunks))
+
+
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+_SPAN_BYTES = 4 * 1024 * 1024
+# The export forked workers hash, inherited with the address space: one bytes object, so the
+# workers only read its pages (a list of lines would be copied page by page as they touched
+# every line's reference count), and only byte offsets and digests cross the pipes.
+_FORKED_EXPORT = b""
+
+
+def _hash_in_forked_workers(stack: ExitStack, export: bytes, workers: int) -> Iterator[_Chunk]:
+    global _FORKED_EXPORT
+    _FORKED_EXPORT = export
+    stack.callback(_forget_forked_export)
+    spans, start, line = [], 0, 1
+    while start < len(export):
+        cut = export.find(b"\n", start + _SPAN_BYTES)
+        stop = len(export) if cut < 0 else cut + 1
+        spans.append((start, stop, line))
+        line += export.count(b"\n", start, stop)
+        start = stop
+    pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+    return pool.imap(_hash_span, spans)
+
+
+def _forget_forked_export() -> None:
+    global _FORKED_EXPORT
+    _FORKED_EXPORT = b""
+
+
+def _hash_span(span: tuple[int, int, int]) -> _Chunk:
+    start, stop, first_line = span
+    return _hash_chunk((_split_lines(_FORKED_EXPORT[start:stop]), first_line))
 
 
 _Chunk: TypeAlias = tuple[bytes, tuple[str, int, int] | None, int]
@@ -308,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with open(args.export, "rb") as export:
                 small = os.fstat(export.fileno()).st_size < _PARALLEL_FROM_BYTES
-                result = verify_export(export, pem, heads, workers=1 if small else workers)
+                if small or workers == 1:
+                    result = verify_export(export, pem, heads, workers=1)
+                else:  # the workers share the file's bytes; reading them at once is the fastest
+                    result = verify_export(export.read(), pem, heads, workers=workers)
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
         print(f"vfund audit verify: {error}", file=sys.stderr)
         return 2

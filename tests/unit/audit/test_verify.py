@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from services.audit import merkle
 from services.audit.canonical import canonical_json
 from services.audit.verify import (
+    VerifyResult,
     format_timestamp,
     main,
     sign_tree_head,
@@ -182,13 +183,21 @@ def test_garbage_lines_are_named() -> None:
     assert (result.ok, result.bad_index, result.bad_line) == (False, 1, 2)
 
 
-def test_cli_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cli_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    workers: str,
+) -> None:
+    # Every export counts as large: with 2 workers the file's bytes are shared by forked workers.
+    monkeypatch.setattr("services.audit.verify._PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr("services.audit.verify._SPAN_BYTES", 500)
     entries = export()
     (tmp_path / "export.jsonl").write_bytes(b"".join(lines(entries)))
     (tmp_path / "key.pem").write_bytes(PEM)
     (tmp_path / "heads.json").write_bytes(orjson.dumps([head(entries, 5), head(entries, 10)]))
     (tmp_path / "head.json").write_bytes(orjson.dumps(head(entries, 7)))
-    base = [str(tmp_path / "export.jsonl"), "--public-key", str(tmp_path / "key.pem")]
+    base = [str(tmp_path / "export.jsonl"), "--public-key", str(tmp_path / "key.pem"),
+            "--workers", workers]
     heads = [
         "--tree-head",
         str(tmp_path / "heads.json"),
@@ -217,25 +226,33 @@ def test_trailing_blank_lines_are_fine_but_inner_ones_are_named() -> None:
 
 @pytest.mark.parametrize("chunk", [1, 3, 4, 100])
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("whole", [False, True], ids=["lines", "bytes"])
 def test_chunked_and_parallel_hashing_give_the_same_verdicts(
-    monkeypatch: pytest.MonkeyPatch, chunk: int, workers: int
+    monkeypatch: pytest.MonkeyPatch, chunk: int, workers: int, whole: bool
 ) -> None:
+    """Over lines or over the whole export's bytes (which forked workers share, split into spans
+    of about `chunk` * 100 bytes here, so an entry's span boundaries move with `chunk`)."""
     monkeypatch.setattr("services.audit.verify._CHUNK_LINES", chunk)
+    monkeypatch.setattr("services.audit.verify._SPAN_BYTES", chunk * 100)
+
+    def check(data: list[bytes], heads: list[dict[str, Any]]) -> VerifyResult:
+        return verify_export(b"".join(data) if whole else data, PEM, heads, workers=workers)
+
     entries = export(13)
     good = lines(entries)
     heads = [head(entries, 5), head(entries, 13)]
-    assert verify_export(good, PEM, heads, workers=workers).root_hash == heads[1]["root_hash"]
+    assert check(good, heads).root_hash == heads[1]["root_hash"]
 
     tampered = good.copy()
     tampered[8] = tampered[8].replace(b"case/8", b"case/9")
-    assert verify_export(tampered, PEM, heads, workers=workers).bad_index == 8
+    assert check(tampered, heads).bad_index == 8
 
-    assert verify_export(good[:4] + good[5:], PEM, heads, workers=workers).bad_index == 4
+    assert check(good[:4] + good[5:], heads).bad_index == 4
 
     blank_inside = [*good[:4], b"\n", *good[4:]]
-    result = verify_export(blank_inside, PEM, heads, workers=workers)
+    result = check(blank_inside, heads)
     assert (result.bad_index, result.bad_line) == (4, 5)
-    assert verify_export([*good, b"\n", b"\n"], PEM, heads, workers=workers).ok
+    assert check([*good, b"\n", b"\n"], heads).ok
     blank_run = [*good[:4], b"\n", b"\n", b"\n", b"\n", b"\n", *good[4:]]
-    result = verify_export(blank_run, PEM, heads, workers=workers)
+    result = check(blank_run, heads)
     assert (result.bad_index, result.bad_line) == (4, 5)
