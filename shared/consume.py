@@ -36,11 +36,6 @@ MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
 # handler redelivered meanwhile is harmless: the inbox makes the second attempt a no-op.
 ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "5"))
 BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "64"))
-# Handlers running at once per consumer. They take their messages from an in-memory queue that
-# the pull loop keeps filling, so the next event is fetched while one is still being handled
-# (FastStream's plain pull subscriber fetches again only when its whole batch is done: an
-# event arriving during a 10 ms handler waited for it, then for a fresh pull).
-WORKERS = int(os.environ.get("VFUND_CONSUMER_WORKERS", "16"))
 # How long one pull of a consumer waits on the server. A pull answers as soon as a
 # message is there, so a long wait costs no latency; each pull that expires instead races its
 # expiry notice against the client's timer, and nats-py then mis-attributes late notices and
@@ -98,9 +93,8 @@ def subscriber(
         stream=STREAM,
         durable=durable,
         # One fetch returns what is there (up to `batch`) at once; its messages are handled
-        # concurrently by up to WORKERS handlers, each acknowledged after its own commit.
+        # concurrently, each acknowledged after its own commit.
         pull_sub=PullSub(batch_size=batch, timeout=FETCH_WAIT_SECONDS),
-        max_workers=WORKERS,
         ack_policy=AckPolicy.MANUAL,
         config=ConsumerConfig(
             durable_name=durable,
