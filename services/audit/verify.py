@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         "--tree-head", action="append", default=[], help="JSON file: one signed tree head or a list"
     )
     parser.add_argument(
-        "--workers", type=int, default=0, help="processes hashing entries (default: one per CPU)"
+        "--workers", type=int, default=0,
+        help="processes hashing an export file of 16 MB or more (default: one per CPU)",
     )
     try:
         args = parser.parse_args(argv)
@@ -356,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         load_public_key(pem)
         heads = [head for path in args.tree_head for head in _read_heads(path)]
         workers = args.workers or os.cpu_count() or 1
-        if args.export == "-":
-            result = verify_export(sys.stdin.buffer, pem, heads, workers=workers)
+        if args.export == "-":  # streamed in one process: memory stays bounded by a chunk
+            result = verify_export(sys.stdin.buffer, pem, heads, workers=1)
         else:
             with open(args.export, "rb") as export:
                 small = os.fstat(export.fileno()).st_size < _PARALLEL_FROM_BYTES
