@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,8 +156,7 @@ def _build_tree(export: bytes | Iterable[bytes], workers: int) -> MemoryTree:
         if isinstance(export, bytes) and workers > 1 and _CAN_FORK:
             results = _hash_in_forked_workers(stack, export, workers)
         elif workers > 1:
-            pool = stack.enter_context(multiprocessing.Pool(workers))
-            results = pool.imap(_hash_chunk, _chunks(_lines_of(export)))
+            results = _pool(stack, workers, None).map(_hash_chunk, _chunks(_lines_of(export)))
         else:
             results = map(_hash_chunk, _chunks(_lines_of(export)))
         blank_before = 0  # a blank line is only allowed where nothing but blank lines follows
@@ -208,8 +208,18 @@ def _hash_in_forked_workers(stack: ExitStack, export: bytes, workers: int) -> It
         spans.append((start, stop, line))
         line += export.count(b"\n", start, stop)
         start = stop
-    pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-    return pool.imap(_hash_span, spans)
+    return _pool(stack, workers, multiprocessing.get_context("fork")).map(_hash_span, spans)
+
+
+def _pool(
+    stack: ExitStack, workers: int, context: multiprocessing.context.BaseContext | None
+) -> ProcessPoolExecutor:
+    """Worker processes that the stack shuts down in order: pending spans are cancelled, running
+    ones finish. (multiprocessing.Pool's exit terminates its workers, which deadlocks when one is
+    killed holding the result queue's lock: that happened when a bad entry ended the run early.)"""
+    executor = ProcessPoolExecutor(workers, mp_context=context)
+    stack.callback(executor.shutdown, wait=True, cancel_futures=True)
+    return executor
 
 
 def _forget_forked_export() -> None:
