@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from services.audit.canonical import canonical_json
-from services.audit.merkle import MemoryTree
+from services.audit.merkle import MemoryTree, complete_subtrees
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # Tree head timestamps are RFC 3339 in UTC with exactly three fractional digits and "Z": one
@@ -152,18 +152,19 @@ def _build_tree(export: bytes | Iterable[bytes], workers: int) -> MemoryTree:
     """Hash chunks of lines (in processes if workers > 1) into a tree; _EntryError at a bad one."""
     tree = MemoryTree()
     with ExitStack() as stack:
-        results: Iterable[_Chunk]
+        results: Iterable[_Hashed]
         if isinstance(export, bytes) and workers > 1 and _CAN_FORK:
             results = _hash_in_forked_workers(stack, export, workers)
-        elif workers > 1:
-            results = _pool(stack, workers, None).map(_hash_chunk, _chunks(_lines_of(export)))
         else:
-            results = map(_hash_chunk, _chunks(_lines_of(export)))
+            tasks = _chunks(_lines_of(export))
+            chunks = _pool(stack, workers, None).map(_hash_chunk, tasks) if workers > 1 else map(
+                _hash_chunk, tasks)
+            results = (([digests], first, error, blank) for digests, first, error, blank in chunks)
         blank_before = 0  # a blank line is only allowed where nothing but blank lines follows
-        for digests, error, trailing_blank in results:
-            if blank_before and (digests or error):
+        for levels, first_line, error, trailing_blank in results:
+            if blank_before and (levels[0] or error):
                 raise _EntryError(f"line {blank_before}: empty", index=len(tree), line=blank_before)
-            tree.extend([digests])
+            tree.extend_levels(levels, first_line - 1 if len(levels) > 1 else len(tree))
             if error is not None:
                 raise _EntryError(error[0], index=error[1], line=error[2])
             blank_before = blank_before or trailing_blank
@@ -197,7 +198,7 @@ _SPAN_BYTES = 4 * 1024 * 1024
 _FORKED_EXPORT = b""
 
 
-def _hash_in_forked_workers(stack: ExitStack, export: bytes, workers: int) -> Iterator[_Chunk]:
+def _hash_in_forked_workers(stack: ExitStack, export: bytes, workers: int) -> Iterator[_Hashed]:
     global _FORKED_EXPORT
     _FORKED_EXPORT = export
     stack.callback(_forget_forked_export)
@@ -227,12 +228,20 @@ def _forget_forked_export() -> None:
     _FORKED_EXPORT = b""
 
 
-def _hash_span(span: tuple[int, int, int]) -> _Chunk:
+def _hash_span(span: tuple[int, int, int]) -> _Hashed:
+    """A span's leaf hashes and, above them, every complete subtree within the span: the main
+    process then hashes only the few nodes that straddle spans."""
     start, stop, first_line = span
-    return _hash_chunk((_split_lines(_FORKED_EXPORT[start:stop]), first_line))
+    digests, _, error, blank = _hash_chunk((_split_lines(_FORKED_EXPORT[start:stop]), first_line))
+    levels = [digests] if error else complete_subtrees(digests, first_line - 1)
+    return levels, first_line, error, blank
 
 
-_Chunk: TypeAlias = tuple[bytes, tuple[str, int, int] | None, int]
+# (leaf hashes, the line number of the chunk's first line, the first bad entry as (message,
+# index, line) if any, the line number of a trailing run of blank lines or 0)
+_Chunk: TypeAlias = tuple[bytes, int, tuple[str, int, int] | None, int]
+# The same with the hashes as levels of complete subtrees (MemoryTree.extend_levels).
+_Hashed: TypeAlias = tuple[list[bytes], int, tuple[str, int, int] | None, int]
 
 
 def _hash_chunk(task: tuple[list[bytes], int]) -> _Chunk:
@@ -246,12 +255,12 @@ def _hash_chunk(task: tuple[list[bytes], int]) -> _Chunk:
             blank = blank or line_no
             continue
         if blank:
-            return b"".join(digests), (f"line {blank}: empty", blank - 1, blank), 0
+            return b"".join(digests), first_line, (f"line {blank}: empty", blank - 1, blank), 0
         try:
             digests.append(_leaf_hash_of(line, line_no))
         except _EntryError as error:
-            return b"".join(digests), (str(error), error.index, error.line), 0
-    return b"".join(digests), None, blank
+            return b"".join(digests), first_line, (str(error), error.index, error.line), 0
+    return b"".join(digests), first_line, None, blank
 
 
 def _leaf_hash_of(line: bytes, line_no: int) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
 from services.audit import merkle
@@ -213,3 +215,33 @@ def test_extend_continues_a_partial_tree() -> None:
     for start in range(0, 100, 7):
         tree.extend(leaves[start : start + 7])
         assert tree.root() == ref_mth(entries(100)[: len(tree)])
+
+
+@given(st.lists(st.integers(min_value=1, max_value=40), max_size=12), st.data())
+def test_subtrees_hashed_elsewhere_give_the_same_tree(parts: list[int], data: st.DataObject) -> None:
+    """Pieces of any sizes, each extended either leaf by leaf or with the complete subtrees a
+    worker hashed for it: every stored node, hence every root and proof, is the same."""
+    leaves = [merkle.leaf_hash(e) for e in entries(sum(parts))]
+    whole = merkle.MemoryTree(leaves)
+    pieces = merkle.MemoryTree()
+    start = 0
+    for size in parts:
+        piece = b"".join(leaves[start : start + size])
+        if data.draw(st.booleans()):
+            pieces.extend_levels(merkle.complete_subtrees(piece, start), start)
+        else:
+            pieces.extend([piece])
+        start += size
+        assert pieces.root() == ref_mth(entries(sum(parts))[:start])
+    assert len(pieces) == len(whole)
+    for level in range(max(1, len(leaves)).bit_length()):
+        count = len(leaves) >> level
+        assert [pieces.node(level, i) for i in range(count)] == [
+            whole.node(level, i) for i in range(count)
+        ]
+
+
+def test_subtrees_must_start_where_the_tree_ends() -> None:
+    tree = merkle.MemoryTree([merkle.leaf_hash(b"a")])
+    with pytest.raises(ValueError):
+        tree.extend_levels(merkle.complete_subtrees(merkle.leaf_hash(b"b") * 2, 2), 2)
