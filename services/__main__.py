@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.start_services(SERVICES)
         elapsed = time.monotonic() - started
         run = _write_run_json(stack, root)
-        _announce(run, elapsed)
+        _announce(run, elapsed, root / "run.json")
         deadline = None if args.exit_after is None else time.monotonic() + args.exit_after
         while not stop_requested and (deadline is None or time.monotonic() < deadline):
             for svc in stack.services.values():
@@ -84,7 +84,7 @@ def _write_run_json(stack: Stack, root: Path) -> dict[str, object]:
     return run
 
 
-def _announce(run: dict[str, object], elapsed: float) -> None:
+def _announce(run: dict[str, object], elapsed: float, written: Path) -> None:
     print(f"\nvfund is ready in {elapsed:.1f}s\n", flush=True)
     for name, url in run["services"].items():  # type: ignore[attr-defined]
         print(f"  {name:<13} {url}   (docs {url}/docs)")
@@ -94,7 +94,7 @@ def _announce(run: dict[str, object], elapsed: float) -> None:
     print("Demo tokens (Authorization: Bearer <token>):")
     for user, token in run["tokens"].items():  # type: ignore[attr-defined]
         print(f"  {user:<13} {token}")
-    print("\nEverything is also in .vfund/run.json. Ctrl-C stops it all.", flush=True)
+    print(f"\nEverything is also in {written}. Ctrl-C stops it all.", flush=True)
 
 
 if __name__ == "__main__":

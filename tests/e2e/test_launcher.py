@@ -44,6 +44,7 @@ def test_launcher_reaches_ready_and_stops_everything(tmp_path: Path, stop_signal
             break
         assert time.monotonic() - started < 90, "".join(lines)
     assert any("vfund is ready" in line for line in lines), "".join(lines)
+    assert f"Everything is also in {root / 'run.json'}." in lines[-1]
 
     run = json.loads((root / "run.json").read_text())
     assert set(run["services"]) == {"intake", "assessment", "disbursement", "audit"}
