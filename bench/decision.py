@@ -38,49 +38,41 @@ def _check(response: Reply, what: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+async def _post(
+    http: Http, target: Target, url: str, *, user: str, body: dict[str, Any], what: str
+) -> dict[str, Any]:
+    """POST as a demo user; the answer's JSON object, or Unavailable."""
+    return _check(await http.post(url, headers=target.auth(user), json=body), what)
+
+
 async def _funding(http: Http, target: Target) -> None:
     """A grant that covers every bench case, and org-a's default payee."""
     url = target.urls["disbursement"]
-    _check(
-        await http.post(
-            f"{url}/grants",
-            headers=target.auth("finance-1"),
-            json={
-                "donor": "Bench Donor",
-                "name": "Bench grant",
-                "amount": "100000000.00",
-                "currency": "CHF",
-                "restrictions": {"countries": [], "categories": []},
-                "valid_from": "2020-01-01",
-                "valid_to": "2099-12-31",
-            },
-        ),
-        "POST /grants",
-    )
-    payee = _check(
-        await http.post(
-            f"{url}/payees",
-            headers=target.auth("finance-1"),
-            json={
-                "name": "Partner Org A",
-                "kind": "organisation",
-                "org_id": "org-a",
-                "default": True,
-                "iban": "CH9300762011623852957",
-                "bic": "UBSWCHZH80A",
-            },
-        ),
-        "POST /payees",
-    )
+    grant = {
+        "donor": "Bench Donor",
+        "name": "Bench grant",
+        "amount": "100000000.00",
+        "currency": "CHF",
+        "restrictions": {"countries": [], "categories": []},
+        "valid_from": "2020-01-01",
+        "valid_to": "2099-12-31",
+    }
+    await _post(http, target, f"{url}/grants", user="finance-1", body=grant, what="POST /grants")
+    account = {
+        "name": "Partner Org A",
+        "kind": "organisation",
+        "org_id": "org-a",
+        "default": True,
+        "iban": "CH9300762011623852957",
+        "bic": "UBSWCHZH80A",
+    }
+    payee = await _post(http, target, f"{url}/payees", user="finance-1", body=account,
+                        what="POST /payees")
     payee_id = payee.get("payee_id") or payee.get("id")
     if payee_id and payee.get("status") not in (None, "active", "confirmed"):
         # Payees are under four eyes: a second finance officer confirms.
-        _check(
-            await http.post(
-                f"{url}/payees/{payee_id}/confirm", headers=target.auth("finance-2"), json={}
-            ),
-            "POST /payees/{id}/confirm",
-        )
+        await _post(http, target, f"{url}/payees/{payee_id}/confirm", user="finance-2", body={},
+                    what="POST /payees/{id}/confirm")
 
 
 DECISION = {
@@ -102,18 +94,13 @@ async def _assessed_cases(http: Http, target: Target, k: int) -> list[str]:
         raise Unavailable(f"{k - len(queued)} submitted cases never reached assessment")
 
     async def assess(i: int) -> None:
-        _check(
-            await http.post(
-                f"{target.urls['assessment']}/cases/{cases[i]}/medical-assessment",
-                headers=target.auth("medical-1"),
-                json={
-                    "recommendation": "support",
-                    "notes": "bench",
-                    "recommended_items": DECISION["approved_items"],
-                },
-            ),
-            "POST /cases/{id}/medical-assessment",
-        )
+        await _post(
+            http, target, f"{target.urls['assessment']}/cases/{cases[i]}/medical-assessment",
+            user="medical-1",
+            body={"recommendation": "support", "notes": "bench",
+                  "recommended_items": DECISION["approved_items"]},
+            what="POST /cases/{id}/medical-assessment",
+        )  # fmt: skip
 
     await closed_loop(k, 16, assess)
     return cases
