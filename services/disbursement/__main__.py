@@ -1,8 +1,8 @@
 """`python -m services.disbursement`."""
 
-from shared.entry import keep_dev_tools_out
+from shared.entry import keep_unused_modules_out
 
-keep_dev_tools_out()
+keep_unused_modules_out()
 
 from services.disbursement.app import main  # noqa: E402
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from shared.entry import keep_dev_tools_out
+from shared.entry import keep_unused_modules_out
 
-keep_dev_tools_out()
+keep_unused_modules_out()
 
 from services.intake.app import keyring_from, main  # noqa: E402
 from services.intake.keys import rotate  # noqa: E402

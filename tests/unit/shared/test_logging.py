@@ -62,17 +62,20 @@ def test_a_logged_traceback_names_frames_but_never_their_locals() -> None:
     assert "CANARY-LOCAL-NAME" not in rendered
 
 
-def test_a_service_process_keeps_the_dev_tools_out() -> None:
-    """schemathesis installs rich for the tests; a service must neither import it (structlog
-    would render with it, ~6 MB a process) nor fail because it can't."""
+def test_a_service_process_keeps_unused_modules_out() -> None:
+    """schemathesis installs rich for the tests and FastAPI imports pydantic.v1 to refuse v1
+    models: a service must neither import them (2-5 MB and 1 MB a process) nor fail because it
+    can't."""
     probe = (
-        "from shared.entry import keep_dev_tools_out; keep_dev_tools_out()\n"
+        "from shared.entry import keep_unused_modules_out; keep_unused_modules_out()\n"
         "import services.intake.app, services.assessment.app, services.disbursement.app,"
         " services.audit.app, sys\n"
-        "print(sorted({m.split('.')[0] for m, v in sys.modules.items() if v is not None}))"
+        "print(sorted({'.'.join(m.split('.')[:2]) for m, v in sys.modules.items() if v}))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=60).stdout
     assert "'structlog'" in loaded
     assert "'rich'" not in loaded
     assert "'pygments'" not in loaded
+    assert "'pydantic.main'" in loaded
+    assert "'pydantic.v1'" not in loaded
