@@ -284,7 +284,7 @@ DecimalString = Annotated[
 class MoneyModel(BaseModel):
     """Wire form of money: a decimal string plus its currency, precision checked."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     amount: DecimalString
     currency: Currency

@@ -23,7 +23,9 @@ BankReference = Annotated[str, Field(min_length=1, max_length=35,
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use, not at import: each service uses a fraction of its models
+    # (the event catalogue holds every service's events), and memory is budgeted (80 MB a service).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _precise(amount: str, currency: str) -> None:

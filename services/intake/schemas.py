@@ -27,7 +27,9 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Validators are built on first use, not at import: each service uses a fraction of its models
+    # (the event catalogue holds every service's events), and memory is budgeted (80 MB a service).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class VictimIn(_In):
@@ -76,13 +78,17 @@ class CaseIn(_In):
     consent: ConsentIn
 
 
-class CaseCreated(BaseModel):
+class _Out(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # as _In's
+
+
+class CaseCreated(_Out):
     case_id: str
     reference: str
     status: str
 
 
-class ItemOut(BaseModel):
+class ItemOut(_Out):
     item_id: str
     category: Category
     amount: str
@@ -90,14 +96,14 @@ class ItemOut(BaseModel):
     description: str | None = None
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(_Out):
     at: str
     kind: str
     actor: str | None = None
     detail: dict[str, object] = {}
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(_Out):
     case_id: str
     reference: str
     org_id: str
@@ -109,12 +115,12 @@ class CaseSummary(BaseModel):
     version: int
 
 
-class CaseList(BaseModel):
+class CaseList(_Out):
     items: list[CaseSummary]
     next_cursor: str | None
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(_Out):
     document_id: str
     purpose: str
     media_type: str
@@ -124,7 +130,7 @@ class DocumentOut(BaseModel):
     stored: bool
 
 
-class InformationRequestOut(BaseModel):
+class InformationRequestOut(_Out):
     request_id: str
     question_category: str
     requested_at: str
@@ -177,7 +183,7 @@ ErasureBasis = Literal[
 ]
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(_Out):
     case_id: str
     status: str
     version: int

@@ -13,7 +13,7 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Amount(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     amount: DecimalString
     currency: Currency
@@ -22,7 +22,7 @@ class Amount(BaseModel):
 class Item(BaseModel):
     """A requested, recommended or approved line of assistance."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     item_id: Id
     category: Category

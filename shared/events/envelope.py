@@ -15,7 +15,9 @@ CONTENT_TYPE = "application/cloudevents+json"
 class EventData(BaseModel):
     """Base of every event's `data`: frozen, and tolerant of fields added later by producers."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Validators are built on first use, not at import: each service uses a fraction of its models
+    # (the event catalogue holds every service's events), and memory is budgeted (80 MB a service).
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 D = TypeVar("D", bound=EventData)
