@@ -102,21 +102,24 @@ class OutboxRelay:
             self._listener = None
 
     async def publish_pending(self) -> int:
-        """Publish one batch; rows are deleted only after JetStream acknowledged them."""
+        """Publish one batch; its rows' deletion commits only after JetStream acknowledged them.
+
+        The rows are deleted (and so locked) in the statement that reads them, and the
+        transaction commits after the publishes: a crash or a failed publish rolls the deletion
+        back and the rows are published again (JetStream drops the repeats by Nats-Msg-Id)."""
         async with self._db.transaction() as tx:
-            rows = await tx.fetch(
-                "SELECT seq, event_id, subject, payload, correlation_id, causation_id FROM outbox"
-                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+            taken = await tx.fetch(
+                "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT $1"
+                " FOR UPDATE SKIP LOCKED)"
+                " RETURNING seq, event_id, subject, payload, correlation_id, causation_id",
                 self._batch,
             )
-            if not rows:
+            if not taken:
                 return 0
+            rows = sorted(taken, key=lambda r: r["seq"])  # RETURNING has no order of its own
             crash_point("outbox.before_publish")
             await self._publish(rows)
             crash_point("outbox.after_publish")
-            await tx.execute(
-                "DELETE FROM outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
-            )
         self.published += len(rows)
         metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)
