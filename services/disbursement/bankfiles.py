@@ -11,6 +11,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from sepaxml import SepaTransfer
+from sepaxml.validation import ValidationError, try_valid_xml
+
 from services.disbursement.batches import Batch
 from services.disbursement.domain import Conflict, Invalid
 from services.disbursement.payments import BankAccount
@@ -58,11 +61,6 @@ def export_pain001(
         raise Invalid("unsupported_schema", f"schema must be one of {PAIN001_SCHEMAS}")
     if MINOR_UNITS[batch.currency] != 2:
         raise Conflict("pain001_currency_unsupported", f"{batch.currency} is exported as CSV only")
-    # Imported on first export, not at startup: ~1 MB that the disbursement process would
-    # otherwise hold all its life (80 MB budget) for what a finance officer does once a batch.
-    from sepaxml import SepaTransfer
-    from sepaxml.validation import ValidationError, try_valid_xml
-
     sepa_zone = batch.currency == "EUR"
     config: dict[str, Any] = {
         "name": debtor.name, "IBAN": debtor.account.iban, "batch": True,

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 from services.disbursement import budget, views
 from services.disbursement import payments_repo as prepo
-from services.disbursement.bankfiles import DebtorAccount, export_csv, export_pain001
 from services.disbursement.batches import Batch, approve_batch, batchable, create_batch
 from services.disbursement.routing import Finance, new_router, now, publish, story
 from services.disbursement.schemas import BatchIn
@@ -113,6 +112,11 @@ async def export(
     format: Annotated[Literal["pain.001", "csv"], Query()] = "pain.001",
     execution_date: IsoDate | None = None,
 ) -> Response:  # fmt: skip
+    # Imported on the first export, not at startup: the bank-file code with sepaxml and the XML
+    # and CSV modules (~1.5 MB) would otherwise sit all its life in a process budgeted at 80 MB,
+    # for what a finance officer does once a batch.
+    from services.disbursement.bankfiles import DebtorAccount, export_csv, export_pain001
+
     batch, _version = await _batch(db, batch_id)
     name = f"vfund-batch-{batch.batch_id}"
     headers = {"Cache-Control": "no-store"}
