@@ -112,9 +112,9 @@ async def export(
     format: Annotated[Literal["pain.001", "csv"], Query()] = "pain.001",
     execution_date: IsoDate | None = None,
 ) -> Response:  # fmt: skip
-    # Imported on the first export, not at startup: the bank-file code with sepaxml and the XML
-    # and CSV modules (~1.5 MB) would otherwise sit all its life in a process budgeted at 80 MB,
-    # for what a finance officer does once a batch.
+    # Imported on the first export, not at startup: the bank-file code with sepaxml and
+    # xml.etree (~1.5 MB) would otherwise sit all its life in a process budgeted at 80 MB, for
+    # what a finance officer does once a batch.
     from services.disbursement.bankfiles import DebtorAccount, export_csv, export_pain001
 
     batch, _version = await _batch(db, batch_id)
