@@ -19,6 +19,7 @@ Choices the contract leaves open:
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from shared.events import subjects
@@ -82,6 +83,13 @@ def after_event(current: str, subject: str) -> str:
     if target == INFORMATION_REQUESTED:
         return target if STAGE[current] <= STAGE[IN_ASSESSMENT] else current
     return target if STAGE[target] > STAGE[current] else current
+
+
+@functools.lru_cache(maxsize=64)  # subjects come off the stream: bounded
+def moves_on(subject: str) -> dict[str, str]:
+    """What another service's event does to each status it changes (`after_event`, tabulated so
+    that the database can apply it to the row as it is when the row's lock is granted)."""
+    return {s: after_event(s, subject) for s in sorted(STATUSES) if after_event(s, subject) != s}
 
 
 def after_information_provided(current: str, *, open_requests_left: int) -> str:

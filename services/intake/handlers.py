@@ -11,7 +11,6 @@ from pydantic import ConfigDict
 
 from services.intake import domain, records
 from services.intake import repository as repo
-from shared import inbox
 from shared.consume import FromContext, Poison, Retry, subscriber
 from shared.db import Db
 from shared.events import subjects
@@ -67,28 +66,25 @@ async def on_payment_event(event: CloudEvent[AnyCaseEvent], db: DbDep) -> None:
 async def track(event: CloudEvent[AnyCaseEvent], db: Db) -> None:
     subject = nats_subject_of(event)
     case_id = event.data.case_id
-    async with db.transaction() as tx:
-        if not _is_uuid(case_id):
-            raise Poison("the case id is not a UUID")
-        case = await records.lock_case(tx, case_id=case_id)
-        if case is None:
+    if not _is_uuid(case_id):
+        raise Poison("the case id is not a UUID")
+    request = _information_request(event) if subject == subjects.INFORMATION_REQUESTED else None
+    extra = event.data.model_extra or {}
+    detail: dict[str, Any] = {k: v for k, v in extra.items() if k in TIMELINE_FIELDS}
+    kind = subject.removeprefix("vfund.").split(".", 1)[1]
+    # One statement applies the usual event (the one round trip, its own transaction); an
+    # information request also stores the request, in the same transaction.
+    async with db.transaction() if request else db.connection() as conn:
+        known, first = await repo.record_event(
+            conn, case_id=case_id, consumer=CONSUMER, event_id=event.id, at=event.time,
+            kind=kind, actor=event.actor, detail=detail, moves=domain.moves_on(subject))
+        if not known:
             raise Retry("case not known yet")
-        if not await inbox.first_time(tx, event.id, consumer=CONSUMER):
-            return
-        extra = event.data.model_extra or {}
-        if subject == subjects.INFORMATION_REQUESTED:
-            request = _information_request(event)
+        if first and request is not None:
             await records.add_request(
-                tx, request_id=request.request_id, case_id=case_id,
+                conn, request_id=request.request_id, case_id=case_id,
                 question_category=request.question_category,
                 requested_by=request.requested_by, at=event.time)
-        detail: dict[str, Any] = {k: v for k, v in extra.items() if k in TIMELINE_FIELDS}
-        kind = subject.removeprefix("vfund.").split(".", 1)[1]
-        await repo.add_history(tx, case_id=case_id, at=event.time, kind=kind,
-                               actor=event.actor, event_id=event.id, detail=detail)
-        status = domain.after_event(case["status"], subject)
-        # The timeline changed even when the status did not: the version (ETag) moves.
-        await records.set_status(tx, case_id=case_id, status=status, at=event.time)
 
 
 def _information_request(event: CloudEvent[AnyCaseEvent]) -> InformationRequested:

@@ -103,6 +103,34 @@ async def add_history(
     )
 
 
+async def record_event(
+    conn: Connection, *, case_id: str, consumer: str, event_id: str, at: datetime, kind: str,
+    actor: str | None, detail: dict[str, Any], moves: dict[str, str],
+) -> tuple[bool, bool]:
+    """Apply another service's event to its case in one statement: (case known, first time).
+
+    Once per consumer (the inbox row), the event enters the timeline, the case's status moves as
+    `moves` says for the status the row has when its lock is granted (an UPDATE re-reads a row
+    another transaction changed meanwhile), and its version (the ETag) moves even when its
+    status does not. Nothing is written for a case not known yet, or an event seen before."""
+    row = await conn.fetchrow(
+        "WITH known AS (SELECT 1 FROM cases WHERE case_id = $1),"
+        " first AS (INSERT INTO inbox (consumer, event_id) SELECT $2, $3 FROM known"
+        "  ON CONFLICT DO NOTHING RETURNING event_id),"
+        " timeline AS (INSERT INTO case_history (case_id, at, kind, actor, event_id, detail)"
+        "  SELECT $1, $4, $5, $6, event_id, $7 FROM first),"
+        " moved AS (UPDATE cases SET status = COALESCE((SELECT m.becomes FROM"
+        "  unnest($8::text[], $9::text[]) AS m (was, becomes) WHERE m.was = cases.status),"
+        "  cases.status), version = version + 1, updated_at = $4"
+        "  WHERE case_id = $1 AND EXISTS (SELECT 1 FROM first))"
+        " SELECT EXISTS (SELECT 1 FROM known) AS known, EXISTS (SELECT 1 FROM first) AS first",
+        case_id, consumer, event_id, at, kind, actor, detail,
+        list(moves), list(moves.values()),
+    )  # fmt: skip
+    assert row is not None
+    return bool(row["known"]), bool(row["first"])
+
+
 async def get_case(
     conn: Connection, *, case_id: str, for_update: bool = False
 ) -> asyncpg.Record | None:

@@ -110,3 +110,11 @@ def test_every_consumed_subject_is_in_the_catalogue() -> None:
     from shared.events import CATALOGUE
 
     assert set(domain.EFFECT_OF) <= set(CATALOGUE)
+
+
+@pytest.mark.parametrize("subject", sorted(domain.EFFECT_OF))
+def test_the_tabulated_moves_are_the_rules(subject: str) -> None:
+    """The database applies `moves_on`; it must say what `after_event` says, status by status."""
+    moves = domain.moves_on(subject)
+    for status in domain.STATUSES:
+        assert moves.get(status, status) == after_event(status, subject)
