@@ -7,6 +7,7 @@ import contextlib
 import gc
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from faststream.specification import AsyncAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic.warnings import UnsupportedFieldAttributeWarning
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logging as vlog
@@ -156,6 +158,17 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
     app.include_router(spec.api)
     app.include_router(_ops_router(spec, holder))
     return app
+
+
+# FastAPI names a body parameter's field with an alias (the parameter's name); when the body's
+# model defers its build (ours do), pydantic builds the validator at the first request and warns
+# that this alias has no effect there. The warning is about FastAPI's own field, not ours, and
+# printing it read pydantic's 3,000-line source into the line cache for good (290 KiB).
+warnings.filterwarnings(
+    "ignore",
+    message=r"The 'alias' attribute with value '\w+' was provided to the `Field\(\)` function",
+    category=UnsupportedFieldAttributeWarning,
+)
 
 
 def _freeze_what_lives_forever() -> None:
