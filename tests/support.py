@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 
 from shared.devstack import Stack
@@ -248,3 +251,18 @@ def wait_quiet(nats_url: str, *, timeout: float = 60.0) -> None:
         return bool(run(_quiet(nats_url)))
 
     wait_for(twice, timeout=timeout, interval=0.2, what="all consumers caught up")
+
+
+@asynccontextmanager
+async def scratch_database(stack: Stack, prefix: str) -> AsyncIterator[str]:
+    """A database of its own on the suite's server (its DSN), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(stack.admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield stack.admin_dsn.rsplit("/", 1)[0] + f"/{name}"  # type: ignore[union-attr]
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import orjson
 import pytest
+from support import scratch_database
 
 from services.assessment import domain, repository
 from services.assessment.deadlines import check_due
@@ -32,18 +32,13 @@ POLICY = Policy()
 @pytest.fixture
 async def db(stack: Stack) -> AsyncIterator[Db]:
     """A migrated assessment database of its own, so the clock moves for these cases only."""
-    name = f"assessment_deadlines_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(stack.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = stack.admin_dsn.rsplit("/", 1)[0] + f"/{name}"  # type: ignore[union-attr]
-    await migrate_service("assessment", dsn)
-    pool = await Db.connect(dsn)
-    try:
-        yield pool
-    finally:
-        await pool.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(stack, "assessment_deadlines") as dsn:
+        await migrate_service("assessment", dsn)
+        pool = await Db.connect(dsn)
+        try:
+            yield pool
+        finally:
+            await pool.close()
 
 
 def _case(category: str, urgency: str) -> CaseFile:

@@ -6,37 +6,29 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import asyncpg
 import pytest
+from support import scratch_database
 
 from services.intake import domain
 from services.intake import repository as repo
-from shared.db import Db, migrate
+from shared.db import Db
 from shared.devstack import Stack
 from shared.events import subjects
-from shared.service import PLATFORM_MIGRATIONS
+from shared.provision import migrate_service
 
-INTAKE_MIGRATIONS = Path(__file__).parents[3] / "services" / "intake" / "migrations"
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(stack: Stack) -> AsyncIterator[Db]:
-    name = f"track_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(stack.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = stack.admin_dsn.rsplit("/", 1)[0] + f"/{name}"  # type: ignore[union-attr]
-    await migrate(dsn, PLATFORM_MIGRATIONS)
-    await migrate(dsn, INTAKE_MIGRATIONS)
-    db = await Db.connect(dsn, min_size=2, max_size=20)
-    try:
-        yield db
-    finally:
-        await db.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(stack, "intake_track") as dsn:
+        await migrate_service("intake", dsn)
+        db = await Db.connect(dsn, min_size=2, max_size=20)
+        try:
+            yield db
+        finally:
+            await db.close()
 
 
 async def _case(db: Db, status: str = domain.SUBMITTED) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from support import scratch_database
 
 from shared import outbox
 from shared.db import Db, migrate
@@ -28,24 +27,21 @@ SUBJECT = "vfund.intake.case.closed"
 @pytest.fixture
 async def scratch(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[Db, str]]:
     """A database of its own on the suite's server, and a NATS server of its own."""
-    name = f"relay_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(stack.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = stack.admin_dsn.rsplit("/", 1)[0] + f"/{name}"  # type: ignore[union-attr]
-    await migrate(dsn, PLATFORM_MIGRATIONS)
-    server = EmbeddedNats(tmp_path / "nats")
-    server.start()
-    nc = await nats.connect(server.url)
-    await ensure_streams(nc.jetstream())
-    await nc.close()
-    db = await Db.connect(dsn, min_size=2, max_size=40)
-    try:
-        yield db, server.url
-    finally:
-        await db.close()
-        server.stop()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(stack, "relay") as dsn:
+        await migrate(dsn, PLATFORM_MIGRATIONS)
+        server = EmbeddedNats(tmp_path / "nats")
+        server.start()
+        try:
+            nc = await nats.connect(server.url)
+            await ensure_streams(nc.jetstream())
+            await nc.close()
+            db = await Db.connect(dsn, min_size=2, max_size=40)
+            try:
+                yield db, server.url
+            finally:
+                await db.close()
+        finally:
+            server.stop()
 
 
 def _event(n: int) -> tuple[str, object]:
