@@ -23,8 +23,7 @@ BankReference = Annotated[str, Field(min_length=1, max_length=35,
 
 
 class Body(BaseModel):
-    # Validators are built on first use, not at import: each service uses a fraction of its models
-    # (the event catalogue holds every service's events), and memory is budgeted (80 MB a service).
+    # defer_build: validators are built on first use, as for EventData (shared/events/envelope.py).
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 

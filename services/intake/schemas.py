@@ -27,8 +27,7 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _In(BaseModel):
-    # Validators are built on first use, not at import: each service uses a fraction of its models
-    # (the event catalogue holds every service's events), and memory is budgeted (80 MB a service).
+    # defer_build: validators are built on first use, as for EventData (shared/events/envelope.py).
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
