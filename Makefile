@@ -25,11 +25,11 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared services bench tests
-	$(VENV)/bin/mypy shared services bench
+	$(VENV)/bin/ruff check shared services dev bench tests
+	$(VENV)/bin/mypy shared services dev bench
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format shared services bench tests
+	$(VENV)/bin/ruff format shared services dev bench tests
 
 clean:
 	rm -rf .vfund $(VENV)

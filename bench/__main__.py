@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench import audit, decision, flows, raw, system
 from bench.report import Json, markdown
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ import rfc8785
 from pymerkle import InmemoryTree
 
 from bench.report import Json, ratio
+from dev.stack import Stack
 from services.audit import merkle
 from services.audit.verify import verify_export
-from shared.devstack import Stack
 
 BENCH_SUBJECT = "vfund.bench.load.generated"
 BENCH_TYPE = "org.vfund.bench.load.generated.v1"

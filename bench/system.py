@@ -14,9 +14,9 @@ from pathlib import Path
 import psutil
 
 from bench.report import Json
-from shared.devservers import EmbeddedPostgres
-from shared.devstack import Stack
-from shared.provision import SERVICES
+from dev.provision import SERVICES
+from dev.servers import EmbeddedPostgres
+from dev.stack import Stack
 
 BENCH_ENV = {"VFUND_LOG_LEVEL": "WARNING"}
 

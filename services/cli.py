@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from shared.provision import (
+from dev.provision import (
     SERVICES,
     demo_tokens,
     provision_database,

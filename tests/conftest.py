@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support import Api, make_stack, stop_containers
 
-from shared.devstack import Stack
-from shared.provision import SERVICES
+from dev.provision import SERVICES
+from dev.stack import Stack
 
 
 @pytest.fixture(scope="session")

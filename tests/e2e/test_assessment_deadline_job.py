@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from integration.assessment.assessment_probe import (
+from support import Api, wait_for
+from support.assessment_probe import (
     case_events,
     publish,
     query,
@@ -14,9 +15,8 @@ from integration.assessment.assessment_probe import (
     types,
     wait_known,
 )
-from support import Api, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.common import Item
 from shared.events.intake import CaseSubmitted, Needs

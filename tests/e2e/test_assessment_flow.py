@@ -6,8 +6,8 @@ the information round trip and the decision; case.approved reaches the stream an
 
 from __future__ import annotations
 
-from factories import item
-from integration.assessment.assessment_probe import (
+from support import Api, assert_problem, wait_for
+from support.assessment_probe import (
     assess,
     case_events,
     decide,
@@ -20,9 +20,9 @@ from integration.assessment.assessment_probe import (
     submit,
     types,
 )
-from support import Api, assert_problem, wait_for
+from support.factories import item
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.intake import CaseInformationProvided
 

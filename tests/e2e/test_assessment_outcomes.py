@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from factories import item
-from integration.assessment.assessment_probe import (
+from support import Api, assert_problem, wait_for
+from support.assessment_probe import (
     case_events,
     decide,
     nothing_changes,
@@ -15,9 +15,9 @@ from integration.assessment.assessment_probe import (
     submit,
     types,
 )
-from support import Api, assert_problem, wait_for
+from support.factories import item
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.disbursement import FxRateRecorded
 
@@ -140,7 +140,7 @@ def test_unknown_rate_needs_four_eyes_until_a_rate_is_learnt(api: Api, stack: St
 
 
 def _rate_known(stack: Stack) -> bool:
-    from integration.assessment.assessment_probe import query
+    from support.assessment_probe import query
 
     return bool(query(stack, "SELECT 1 FROM fx_rates WHERE quote = 'PEN'"))
 

@@ -16,8 +16,8 @@ import pytest
 import rfc8785
 from support import Api, make_stack, publish, query, run, stream_messages, wait_for
 
+from dev.stack import Stack
 from services.audit.verify import main as verify_main
-from shared.devstack import Stack
 
 HEAD_TYPE = "org.vfund.audit.tree_head.signed.v1"
 

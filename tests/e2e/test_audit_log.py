@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from support import Api, assert_problem, publish, wait_for
 
+from dev.stack import Stack
 from services.audit.verify import main as verify_main
-from shared.devstack import Stack
 
 SUBJECT = "vfund.intake.case.withdrawn"
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from support import Api, publish, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 def _event(subject: str, time: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from typing import Any
 
 import asyncpg
 import nats
-from factories import case_body, item
-from integration.intake.intake_probe import PDF, new_id, publish, stream_count
 from nats.js.api import DeliverPolicy
 from support import Api, wait_for
+from support.factories import case_body, item
+from support.intake_probe import PDF, new_id, publish, stream_count
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
 

@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
-from integration.disbursement.disbursement_probe import (
+from support import Api, assert_problem
+from support.disbursement_probe import (
     BAD_IBAN,
     IBAN_DE,
     approve,
@@ -16,9 +17,8 @@ from integration.disbursement.disbursement_probe import (
     grant_body,
     wait_payment,
 )
-from support import Api, assert_problem
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 X = str(uuid.uuid4())
 ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [

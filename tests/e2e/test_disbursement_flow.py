@@ -9,8 +9,8 @@ import io
 import uuid
 from decimal import Decimal
 
-from factories import case_body
-from integration.disbursement.disbursement_probe import (
+from support import Api, wait_for
+from support.disbursement_probe import (
     active_payee,
     approve,
     conserved,
@@ -19,10 +19,10 @@ from integration.disbursement.disbursement_probe import (
     grant,
     wait_payment,
 )
-from support import Api, wait_for
+from support.factories import case_body
 
+from dev.stack import Stack
 from services.disbursement.bankfiles import pain001_totals
-from shared.devstack import Stack
 from shared.events import subjects
 
 

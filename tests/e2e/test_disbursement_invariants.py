@@ -9,7 +9,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from integration.disbursement.disbursement_probe import (
+from support import Api, assert_problem, run, stream_messages, wait_for
+from support.disbursement_probe import (
     IBAN_CH,
     IBAN_GB,
     active_payee,
@@ -24,9 +25,8 @@ from integration.disbursement.disbursement_probe import (
     wait_payment,
     withdrawal,
 )
-from support import Api, assert_problem, run, stream_messages, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 
 # Restricted test grants expire before the unrestricted ones, so they are the ones chosen.

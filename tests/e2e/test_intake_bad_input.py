@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
-from factories import case_body, item
-from integration.intake.intake_probe import PDF, PNG, new_id, nothing_changes
 from support import Api, assert_problem
+from support.factories import case_body, item
+from support.intake_probe import PDF, PNG, new_id, nothing_changes
 
+from dev.stack import Stack
 from services.intake.documents import MAX_DOCUMENT_BYTES
-from shared.devstack import Stack
 
 MARKER = f"SECRET-{uuid.uuid4().hex}"
 

@@ -6,11 +6,11 @@ import re
 import uuid
 from typing import Any
 
-from factories import case_body, item
-from integration.intake.intake_probe import query, stream_count
 from support import Api, assert_problem, wait_for
+from support.factories import case_body, item
+from support.intake_probe import query, stream_count
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 def submit(api: Api, user: str = "caseworker-a", **overrides: Any) -> dict[str, Any]:

@@ -7,19 +7,19 @@ import sys
 import uuid
 from typing import Any
 
-from factories import case_body
-from integration.intake.intake_probe import (
+from support import Api, assert_problem, wait_for
+from support.factories import case_body
+from support.intake_probe import (
     PDF,
     last_event,
     new_id,
     publish,
     query,
 )
-from support import Api, assert_problem, wait_for
 
+from dev.stack import Stack
 from services.intake.personal import VICTIM
 from shared.crypto import MasterKeyring, WrappedKey, decrypt_field, unwrap
-from shared.devstack import Stack
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
 

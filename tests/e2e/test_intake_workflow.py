@@ -10,8 +10,9 @@ import uuid
 from typing import Any
 
 import orjson
-from factories import case_body
-from integration.intake.intake_probe import (
+from support import Api, assert_problem, stream_messages, wait_for, wait_quiet
+from support.factories import case_body
+from support.intake_probe import (
     PDF,
     last_event,
     new_id,
@@ -19,9 +20,8 @@ from integration.intake.intake_probe import (
     publish,
     query,
 )
-from support import Api, assert_problem, stream_messages, wait_for, wait_quiet
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import (
     CaseApproved,

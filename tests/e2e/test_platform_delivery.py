@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from factories import case_body
 from support import Api, publish, query, stream_messages, wait_for
+from support.factories import case_body
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 def _event(subject: str, data: dict[str, object], *, case_id: str) -> dict[str, object]:

@@ -7,12 +7,12 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from factories import case_body, item
 from support import Api, assert_problem, query
+from support.factories import case_body, item
 
+from dev.provision import SERVICES
+from dev.stack import Stack
 from shared.auth import load_private_key, mint
-from shared.devstack import Stack
-from shared.provision import SERVICES
 
 PROTECTED = {"intake": "/cases", "assessment": "/queue?kind=medical", "audit": "/log"}
 

@@ -42,7 +42,7 @@ def test_no_server_error_and_no_schema_violation(api: Api, service: str, tmp_pat
 
 
 def test_personal_responses_are_never_cached(api: Api) -> None:
-    from factories import case_body
+    from support.factories import case_body
 
     case_id = api.post("intake", "/cases", user="caseworker-a", json=case_body()).json()["case_id"]
     for user in ("caseworker-a", "medical-1", "legal-1"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from factories import case_body
 from support import Api, wait_for
+from support.factories import case_body
 
 
 def test_submitted_case_reaches_queue_and_audit_log(api: Api) -> None:

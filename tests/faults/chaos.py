@@ -15,7 +15,7 @@ import httpx
 import orjson
 from support import Api, query, stream_messages, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 CRASH_POINTS = "outbox.before_publish,outbox.after_publish,consumer.after_commit"
 

@@ -16,10 +16,10 @@ from chaos import (
     pay_everything,
     setup_funding,
 )
-from factories import case_body, item
 from support import Api, make_stack
+from support.factories import case_body, item
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 CASES = int(os.environ.get("VFUND_FAULT_CASES", "1000"))
 

@@ -10,7 +10,7 @@ import nats
 import pytest
 from support import make_stack, query
 
-from shared.devservers import nats_config
+from dev.servers import nats_config
 from shared.stream import stream_config
 
 

@@ -16,8 +16,8 @@ from support import make_stack as _unused  # noqa: F401 - keeps the support path
 from support import query, wait_for
 from test_restarts import Load, _all_reflected
 
-from shared.devservers import NatsCluster, NatsNode
-from shared.devstack import Stack
+from dev.servers import NatsCluster, NatsNode
+from dev.stack import Stack
 from shared.stream import ensure_streams
 
 

@@ -13,13 +13,13 @@ from typing import Any
 import orjson
 import pytest
 from chaos import Client, drive_case, pay_everything, setup_funding
-from factories import case_body, item
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from support import Api, make_stack, publish, query, stream_messages, wait_for, wait_quiet
+from support.factories import case_body, item
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from factories import case_body
 from support import Api, make_stack, query, stream_messages, wait_for
+from support.factories import case_body
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 
 @pytest.fixture(scope="module")

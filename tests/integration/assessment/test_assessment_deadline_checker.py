@@ -10,6 +10,8 @@ import orjson
 import pytest
 from support import scratch_database
 
+from dev.provision import migrate_service
+from dev.stack import Stack
 from services.assessment import domain, repository
 from services.assessment.deadlines import check_due
 from services.assessment.model import (
@@ -21,9 +23,7 @@ from services.assessment.model import (
     Urgency,
 )
 from shared.db import Db
-from shared.devstack import Stack
 from shared.money import Money
-from shared.provision import migrate_service
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 POLICY = Policy()

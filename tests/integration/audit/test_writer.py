@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
+from dev.provision import migrate_service
+from dev.stack import Stack
 from services.audit import merkle, repository
 from services.audit.repository import NewEntry
 from services.audit.tree_store import LogWriter
 from shared.db import Db
-from shared.devstack import Stack
-from shared.provision import migrate_service
 
 
 @pytest.fixture

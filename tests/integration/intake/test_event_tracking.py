@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from support import scratch_database
 
+from dev.provision import migrate_service
+from dev.stack import Stack
 from services.intake import domain
 from services.intake import repository as repo
 from shared.db import Db
-from shared.devstack import Stack
 from shared.events import subjects
-from shared.provision import migrate_service
 
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

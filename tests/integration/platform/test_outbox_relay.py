@@ -12,10 +12,10 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from support import scratch_database
 
+from dev.servers import EmbeddedNats
+from dev.stack import Stack
 from shared import outbox
 from shared.db import Db, migrate
-from shared.devservers import EmbeddedNats
-from shared.devstack import Stack
 from shared.events.envelope import new_event
 from shared.events.intake import CaseClosed
 from shared.service import PLATFORM_MIGRATIONS

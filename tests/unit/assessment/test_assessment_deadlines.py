@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 
 import pytest
-from assessment_mother import (
+from support.assessment_mother import (
     MANAGER,
     MEDICAL,
     POLICY,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from assessment_mother import (
+from support.assessment_mother import (
     FX,
     MANAGER,
     MEDICAL,

@@ -6,7 +6,17 @@ from datetime import timedelta
 
 import orjson
 import pytest
-from assessment_mother import FX, MANAGER, POLICY, T0, approve, assessed, hours, item, new_case
+from support.assessment_mother import (
+    FX,
+    MANAGER,
+    POLICY,
+    T0,
+    approve,
+    assessed,
+    hours,
+    item,
+    new_case,
+)
 
 from services.assessment import domain
 from services.assessment.mapping import case_from_json, case_to_json

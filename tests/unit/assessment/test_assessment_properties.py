@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from assessment_mother import FX, POLICY, T0, item, new_case
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
+from support.assessment_mother import FX, POLICY, T0, item, new_case
 
 from services.assessment import domain
 from services.assessment.errors import DomainError

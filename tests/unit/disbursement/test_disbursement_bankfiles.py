@@ -15,9 +15,9 @@ from uuid import uuid4
 import pytest
 import sepaxml
 import xmlschema
-from disbursement_mothers import IBAN_CH, IBAN_DE, IBAN_GB, NOW, TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.disbursement_mothers import IBAN_CH, IBAN_DE, IBAN_GB, NOW, TODAY
 
 from services.disbursement.bankfiles import (
     DRAFT_MARK,

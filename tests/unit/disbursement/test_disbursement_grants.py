@@ -8,7 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from disbursement_mothers import NOW, RATES, TODAY, case, grant, money
+from support.disbursement_mothers import NOW, RATES, TODAY, case, grant, money
 
 from services.disbursement.domain import (
     DomainError,

@@ -10,10 +10,10 @@ from typing import TypeVar
 from uuid import UUID
 
 import pytest
-from disbursement_mothers import NOW, RATES, TODAY, payee
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from support.disbursement_mothers import NOW, RATES, TODAY, payee
 
 from services.disbursement import batches as b
 from services.disbursement import domain as d

@@ -7,7 +7,17 @@ from dataclasses import dataclass, replace
 from uuid import uuid4
 
 import pytest
-from disbursement_mothers import IBAN_CH, IBAN_GB, NOW, RATES, TODAY, case, grant, money, payee
+from support.disbursement_mothers import (
+    IBAN_CH,
+    IBAN_GB,
+    NOW,
+    RATES,
+    TODAY,
+    case,
+    grant,
+    money,
+    payee,
+)
 
 from services.disbursement.batches import (
     Batch,

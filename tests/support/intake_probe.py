@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import asyncpg
 import nats
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.envelope import CONTENT_TYPE, EventData, new_event
 

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from support import Api, publish, query, stream_messages, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import CaseApproved
 from shared.events.common import Item
 from shared.events.envelope import CloudEvent, new_event
 from shared.events.intake import CaseWithdrawn
+from support import Api, publish, query, stream_messages, wait_for
 
 IBAN_DE = "DE89370400440532013000"
 IBAN_CH = "CH9300762011623852957"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 
-from shared.devstack import Stack
+from dev.stack import Stack
 
 T = TypeVar("T")
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devservers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
-from shared.provision import (
+from dev.provision import (
     SERVICES,
     Keys,
     demo_tokens,
@@ -23,6 +22,7 @@ from shared.provision import (
     provision_stream,
     service_db,
 )
+from dev.servers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
 
 DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004}
 DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES = 4222, 8222, 55432

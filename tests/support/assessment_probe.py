@@ -12,11 +12,11 @@ from typing import Any
 import asyncpg
 import nats
 import orjson
-from factories import case_body
-from support import Api, stream_messages, wait_for
 
-from shared.devstack import Stack
+from dev.stack import Stack
 from shared.events.envelope import CONTENT_TYPE, EventData, new_event
+from support import Api, stream_messages, wait_for
+from support.factories import case_body
 
 
 def query(stack: Stack, sql: str, *args: Any) -> list[asyncpg.Record]:

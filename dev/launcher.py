@@ -1,0 +1,98 @@
+"""The launcher behind `python -m services` (`make run`): the whole system on embedded servers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from dev.provision import SERVICES
+from dev.stack import Stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__)
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(".vfund"),
+        help="where data, keys, logs and run.json live (default .vfund)",
+    )
+    parser.add_argument(
+        "--exit-after",
+        type=float,
+        default=None,
+        help="stop by itself after this many seconds once ready (tests)",
+    )
+    parser.add_argument(
+        "--any-ports",
+        action="store_true",
+        help="free ports instead of the dev defaults 8001-8004, 4222, 55432",
+    )
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    stop_requested = False
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    root = args.root.resolve()
+    stack = Stack(root=root, dev_ports=not args.any_ports)
+    try:
+        stack.start_servers()
+        stack.provision()
+        stack.start_services(SERVICES)
+        elapsed = time.monotonic() - started
+        run = _write_run_json(stack, root)
+        _announce(run, elapsed, root / "run.json")
+        deadline = None if args.exit_after is None else time.monotonic() + args.exit_after
+        while not stop_requested and (deadline is None or time.monotonic() < deadline):
+            for svc in stack.services.values():
+                if svc.proc is not None and svc.proc.poll() is not None:
+                    print(
+                        f"{svc.name} exited ({svc.proc.returncode}); restarting it", file=sys.stderr
+                    )
+                    svc.start()
+            time.sleep(0.2)
+    finally:
+        print("stopping vfund ...", flush=True)
+        stack.stop()
+        print("stopped.", flush=True)
+    return 0
+
+
+def _write_run_json(stack: Stack, root: Path) -> dict[str, object]:
+    assert stack.keys is not None
+    run: dict[str, object] = {
+        "services": {name: svc.url for name, svc in stack.services.items()},
+        "nats": stack.nats_url,
+        "postgres": stack.admin_dsn,
+        "tokens": stack.tokens(),
+        "audit_public_key": str(stack.keys.audit_public),
+    }
+    path = root / "run.json"
+    path.write_text(json.dumps(run, indent=2))
+    path.chmod(0o600)
+    return run
+
+
+def _announce(run: dict[str, object], elapsed: float, written: Path) -> None:
+    print(f"\nvfund is ready in {elapsed:.1f}s\n", flush=True)
+    for name, url in run["services"].items():  # type: ignore[attr-defined]
+        print(f"  {name:<13} {url}   (docs {url}/docs)")
+    print(f"  {'nats':<13} {run['nats']}")
+    print(f"  {'postgres':<13} {run['postgres']}")
+    print(f"  audit key     {run['audit_public_key']}\n")
+    print("Demo tokens (Authorization: Bearer <token>):")
+    for user, token in run["tokens"].items():  # type: ignore[attr-defined]
+        print(f"  {user:<13} {token}")
+    print(f"\nEverything is also in {written}. Ctrl-C stops it all.", flush=True)
+
