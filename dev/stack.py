@@ -127,7 +127,6 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VFUND_")}
         env.update(
             {
-                "VFUND_SERVICE": name,
                 "VFUND_NATS_URL": self.nats_url,
                 "VFUND_DATABASE_URL": self.service_dsns[name],
                 "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),

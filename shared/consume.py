@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,29 +24,12 @@ from shared import metrics
 from shared.events import subjects
 from shared.faults import crash_point
 from shared.logging import bind_story, get_logger, unbind_story
+from shared.settings import Settings
 
 log = get_logger(__name__)
 
-# Declared at import with the routers; the stream itself is created and checked elsewhere.
+# Declared with the subscriptions; the stream itself is created and checked elsewhere.
 STREAM = JStream(subjects.STREAM, declare=False)
-MAX_DELIVER = int(os.environ.get("VFUND_MAX_DELIVER", "8"))
-# Short: a handler commits in milliseconds, and a delivery the client lost (nats-py on Python
-# 3.11 can drop a message fetched just as a pull times out) comes back after this long. A slow
-# handler redelivered meanwhile is harmless: the inbox makes the second attempt a no-op.
-ACK_WAIT_SECONDS = float(os.environ.get("VFUND_ACK_WAIT_SECONDS", "5"))
-# Messages one pull may bring, handled at once. Kept near the database pool's size (10): handlers
-# beyond it only wait for a connection while their ack-wait runs, and each holds its event in
-# memory meanwhile (64 left intake and disbursement ~1.5 MB larger after a burst, measured).
-BATCH = int(os.environ.get("VFUND_CONSUMER_BATCH", "16"))
-# How long one pull of a consumer waits on the server. A pull answers as soon as a
-# message is there, so a long wait costs no latency; each pull that expires instead races its
-# expiry notice against the client's timer, and nats-py then mis-attributes late notices and
-# deliveries to the next pull (measured: first events after such a race waited 150-400 ms).
-FETCH_WAIT_SECONDS = float(os.environ.get("VFUND_FETCH_WAIT_SECONDS", "5"))
-# The server's own limit is a backstop far above ours: transient outages are retried without
-# counting, yet an event that kills the process every time still stops (and JetStream's advisory
-# records it in VFUND_ADVISORIES).
-SERVER_MAX_DELIVER = int(os.environ.get("VFUND_SERVER_MAX_DELIVER", "200"))
 
 
 class Retry(Exception):
@@ -58,59 +40,87 @@ class Poison(Exception):
     """The event can never be applied: dead-letter it at once."""
 
 
-@dataclass
-class DeliveryPolicy:
+@dataclass(frozen=True)
+class Delivery:
+    """How a service takes events, from its settings (`VFUND_MAX_DELIVER`, …; see Settings)."""
+
     service: str
     js: JetStreamContext | None = None
-    max_deliver: int = MAX_DELIVER
-    # How long an event that came early (Retry) may wait for what it depends on, counted from
-    # its publication: crashes and restarts redeliver, so a count alone would give up too soon.
+    max_deliver: int = 8
     retry_window: float = 600.0
-    retry_delays: list[float] = field(default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0, 10.0])
+    retry_delays: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+    ack_wait: float = 5.0
+    fetch_wait: float = 5.0
+    batch: int = 16
+    server_max_deliver: int = 200
+
+    @classmethod
+    def from_settings(cls, service: str, js: JetStreamContext, settings: Settings) -> Delivery:
+        return cls(
+            service=service,
+            js=js,
+            max_deliver=settings.max_deliver,
+            retry_window=settings.retry_window_seconds,
+            retry_delays=tuple(settings.retry_delays),
+            ack_wait=settings.ack_wait_seconds,
+            fetch_wait=settings.fetch_wait_seconds,
+            batch=settings.consumer_batch,
+            server_max_deliver=settings.server_max_deliver,
+        )
 
     def delay(self, delivered: int) -> float:
         return self.retry_delays[min(delivered - 1, len(self.retry_delays) - 1)]
 
+    def consumer_config(self, durable: str) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=durable,
+            ack_wait=self.ack_wait,
+            max_deliver=self.server_max_deliver,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=10_000,
+        )
 
-Decorator = Callable[[Callable[..., Awaitable[None]]], Any]
+
+@dataclass(frozen=True)
+class Subscription:
+    """One durable consumer of a service: what it takes, and the handler that applies it."""
+
+    subject: str
+    durable: str
+    handler: Callable[..., Awaitable[None]]
+    description: str
 
 
 class FromContext(Context):
-    """FastStream's `Context(name)` (the class its factory returns), resolved on the event loop.
+    """FastStream's `Context(name)`, resolved on the event loop.
 
-    FastDepends runs a custom field whose `use` is synchronous in a worker thread, so the stock
-    `Context` costs every message a thread hop and an anyio task group (a fifth of a handler's
-    CPU, measured under load). The lookup is a dictionary read: an async `use` keeps it on the
-    loop."""
+    FastStream exports `Context` only as a factory function; the class it returns lives in
+    `faststream._internal.context`, the one private import of vfund (tested in
+    tests/unit/shared/test_consume.py, which fails if FastStream moves or changes it). FastDepends
+    runs a custom field whose `use` is synchronous in a worker thread, so the stock `Context`
+    costs every message a thread hop and an anyio task group (a fifth of a handler's CPU,
+    measured under load). The lookup is a dictionary read: an async `use` keeps it on the loop."""
 
     async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         return super().use(**kwargs)
 
 
-def subscriber(
-    router: NatsRouter, subject: str, *, durable: str, description: str = "", batch: int = BATCH
-) -> Decorator:
+def subscribe(router: NatsRouter, subscription: Subscription, delivery: Delivery) -> None:
     """A durable pull consumer on the VFUND stream whose acks the DeliveryGuard decides."""
-    return router.subscriber(
-        subject,
+    router.subscriber(
+        subscription.subject,
         stream=STREAM,
-        durable=durable,
+        durable=subscription.durable,
         # One fetch returns what is there (up to `batch`) at once; its messages are handled
         # concurrently, each acknowledged after its own commit.
-        pull_sub=PullSub(batch_size=batch, timeout=FETCH_WAIT_SECONDS),
+        pull_sub=PullSub(batch_size=delivery.batch, timeout=delivery.fetch_wait),
         ack_policy=AckPolicy.MANUAL,
-        config=ConsumerConfig(
-            durable_name=durable,
-            ack_wait=ACK_WAIT_SECONDS,
-            max_deliver=SERVER_MAX_DELIVER,
-            deliver_policy=DeliverPolicy.ALL,
-            max_ack_pending=10_000,
-        ),
-        description=description or None,
-    )
+        config=delivery.consumer_config(subscription.durable),
+        description=subscription.description or None,
+    )(subscription.handler)
 
 
-def delivery_guard(policy_of: Callable[[], DeliveryPolicy]) -> type[BaseMiddleware]:
+def delivery_guard(policy_of: Callable[[], Delivery]) -> type[BaseMiddleware]:
     """Build the broker middleware that sets the ack policy for every subscriber."""
 
     class DeliveryGuard(BaseMiddleware):
@@ -155,7 +165,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
-async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
+async def _failed(policy: Delivery, raw: Msg, exc: Exception) -> None:
     delivered = raw.metadata.num_delivered
     error = type(exc).__name__
     poison = isinstance(exc, Poison | ValidationError | orjson.JSONDecodeError)
@@ -181,7 +191,7 @@ async def _failed(policy: DeliveryPolicy, raw: Msg, exc: Exception) -> None:
     await raw.nak(delay=delay)
 
 
-async def dead_letter(policy: DeliveryPolicy, raw: Msg, error: str) -> None:
+async def dead_letter(policy: Delivery, raw: Msg, error: str) -> None:
     """Keep the event on `vfund.deadletter.<service>` first, then stop its redelivery."""
     assert policy.js is not None, "the delivery policy needs a JetStream context"
     meta = raw.metadata
@@ -213,12 +223,27 @@ async def dead_letter(policy: DeliveryPolicy, raw: Msg, error: str) -> None:
     await raw.term()
 
 
-BatchHandler = Callable[[list[Msg]], Awaitable[None]]
+class Batch:
+    """One fetch of an in-order consumer: the handler dead-letters what it can never apply."""
+
+    def __init__(self, policy: Delivery, msgs: list[Msg]) -> None:
+        self.policy = policy
+        self.msgs = msgs
+        self._settled: set[int] = set()
+
+    async def dead_letter(self, raw: Msg, error: str) -> None:
+        await dead_letter(self.policy, raw, error)
+        self._settled.add(id(raw))
+
+    def unsettled(self) -> list[Msg]:
+        return [raw for raw in self.msgs if id(raw) not in self._settled]
+
+
+BatchHandler = Callable[[Batch], Awaitable[None]]
 
 
 async def consume_in_order(
-    js: JetStreamContext, policy: DeliveryPolicy, handle: BatchHandler, *, subject: str,
-    durable: str, batch: int = 500,
+    policy: Delivery, handle: BatchHandler, *, subject: str, durable: str, batch: int
 ) -> None:
     """A durable pull consumer whose handler takes each fetch whole, in stream order.
 
@@ -227,30 +252,26 @@ async def consume_in_order(
     traffic is light, and its short repeated fetches stranded messages until their ack wait; a
     plain fetch returns as soon as anything is there. Same delivery rules as every consumer:
     all acknowledged after the handler's commit, or all asked again; the handler dead-letters a
-    message it can never apply (`dead_letter`) and leaves it out.
+    message it can never apply (`Batch.dead_letter`) and leaves it out.
     """
-    sub = await js.pull_subscribe(
-        subject, durable=durable, stream=subjects.STREAM,
-        config=ConsumerConfig(
-            durable_name=durable, ack_wait=ACK_WAIT_SECONDS, max_deliver=SERVER_MAX_DELIVER,
-            deliver_policy=DeliverPolicy.ALL, max_ack_pending=10_000,
-        ),
+    assert policy.js is not None, "the delivery policy needs a JetStream context"
+    sub = await policy.js.pull_subscribe(
+        subject, durable=durable, stream=subjects.STREAM, config=policy.consumer_config(durable)
     )
     while True:
         try:
-            msgs = await sub.fetch(batch, timeout=FETCH_WAIT_SECONDS)
+            msgs = await sub.fetch(batch, timeout=policy.fetch_wait)
         except NatsTimeoutError:
             continue
         msgs.sort(key=lambda m: m.metadata.sequence.stream)
+        fetched = Batch(policy, msgs)
         try:
-            await handle(msgs)
+            await handle(fetched)
         except Exception as exc:
-            for raw in msgs:
-                if not raw._ackd:
-                    await _failed(policy, raw, exc)
+            for raw in fetched.unsettled():
+                await _failed(policy, raw, exc)
             continue
         crash_point("consumer.after_commit")
-        for raw in msgs:
-            if not raw._ackd:
-                await raw.ack()
+        for raw in fetched.unsettled():
+            await raw.ack()
         metrics.EVENTS_CONSUMED.labels(policy.service, subject).inc(len(msgs))

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 
-from shared.auth import Principal, current_principal
 from shared.db import Db
 from shared.problems import Problem
 
+C = TypeVar("C")
 
-async def _runtime(request: Request) -> Any:  # async: no thread-pool hop per request
-    rt = getattr(request.app.state, "runtime", None)
-    if rt is None:
-        raise Problem(503, "the service is starting")
-    return rt
+
+def context_of(kind: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """A dependency that hands a route its service's typed context (built at startup)."""
+
+    async def context(request: Request) -> C:  # async: no thread-pool hop per request
+        found = getattr(request.app.state, "context", None)
+        if not isinstance(found, kind):
+            raise Problem(503, "the service is starting")
+        return found
+
+    return context
 
 
 async def _db(request: Request) -> Db:
-    rt = getattr(request.app.state, "runtime", None)
-    if rt is None:
+    db = getattr(request.app.state, "db", None)
+    if not isinstance(db, Db):
         raise Problem(503, "the service is starting")
-    return rt.db  # type: ignore[no-any-return]
+    return db
 
 
-Runtime = Annotated[Any, Depends(_runtime)]
 DbDep = Annotated[Db, Depends(_db)]
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100)]
 

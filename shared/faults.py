@@ -1,4 +1,4 @@
-"""Crash points for fault tests: a process dies here with SIGKILL when the environment asks."""
+"""Crash points for fault tests: a process dies here with SIGKILL when its settings arm it."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ import os
 import random
 import signal
 
-# VFUND_CRASH_POINTS="outbox.after_publish,consumer.after_commit"; VFUND_CRASH_PROBABILITY=0.05.
-# Unset in production; read once so the hot path costs one set lookup.
-_POINTS = frozenset(p for p in os.environ.get("VFUND_CRASH_POINTS", "").split(",") if p)
-_PROBABILITY = float(os.environ.get("VFUND_CRASH_PROBABILITY", "1.0"))
+# Armed once at startup from the settings (`arm`), read on the hot path: one set lookup.
+_ARMED_POINTS: frozenset[str] = frozenset()
+_ARMED_PROBABILITY = 1.0
+
+
+def arm(points: str, probability: float) -> None:
+    """Set the crash points of this process (`VFUND_CRASH_POINTS`, comma-separated)."""
+    global _ARMED_POINTS, _ARMED_PROBABILITY
+    _ARMED_POINTS = frozenset(p for p in points.split(",") if p)
+    _ARMED_PROBABILITY = probability
 
 
 def crash_point(name: str) -> None:
-    if name in _POINTS and random.random() < _PROBABILITY:
+    if name in _ARMED_POINTS and random.random() < _ARMED_PROBABILITY:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field
 
 # ISO 4217 active codes with their minor units (exponent). Funds and precious metals are left out:
 # nobody is paid in XAU.
@@ -280,25 +280,3 @@ DecimalString = Annotated[
     Field(pattern=r"^\d{1,15}(\.\d{1,4})?$", max_length=20, examples=["1250.00"]),
 ]
 
-
-class MoneyModel(BaseModel):
-    """Wire form of money: a decimal string plus its currency, precision checked."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    amount: DecimalString
-    currency: Currency
-
-    @model_validator(mode="after")
-    def _precision_and_sign(self) -> MoneyModel:
-        minor = to_minor(self.amount, self.currency)
-        if minor <= 0:
-            raise ValueError("amount must be greater than zero")
-        return self
-
-    def to_money(self) -> Money:
-        return Money.parse(self.amount, self.currency)
-
-    @classmethod
-    def of(cls, money: Money) -> MoneyModel:
-        return cls(amount=money.amount, currency=money.currency)

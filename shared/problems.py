@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import DomainError, Refusal
 from shared.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -73,6 +74,24 @@ def problem_response(
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+STATUS_OF_REFUSAL = {
+    Refusal.INVALID: 422,
+    Refusal.CONFLICT: 409,
+    Refusal.FORBIDDEN: 403,
+    Refusal.NOT_FOUND: 404,
+}
+
+
+def problem_of(exc: DomainError) -> Problem:
+    """The one mapping of a domain refusal to an HTTP answer, for every service."""
+    return Problem(
+        STATUS_OF_REFUSAL[exc.refusal],
+        exc.detail,
+        code=exc.code.replace("_", "-"),
+        errors=exc.errors,
+    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -140,6 +159,20 @@ def install(app: FastAPI) -> None:
             title=exc.title,
             errors=exc.errors,
             headers=exc.headers,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
+        problem = problem_of(exc)
+        return problem_response(
+            problem.status, problem.detail, code=problem.code, errors=problem.errors
+        )
+
+    @app.exception_handler(asyncpg.DeadlockDetectedError)
+    @app.exception_handler(asyncpg.SerializationError)
+    async def _concurrent(_: Request, __: Exception) -> JSONResponse:
+        return problem_response(
+            409, "a concurrent change won; reload and try again", code="concurrent-change"
         )
 
     @app.exception_handler(RequestValidationError)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import nats
 from fastapi import APIRouter, FastAPI, Response
@@ -25,10 +25,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import faults, metrics, problems
 from shared import logging as vlog
-from shared import metrics, problems
 from shared.auth import Authenticator
-from shared.consume import DeliveryPolicy, delivery_guard
+from shared.consume import Delivery, Subscription, delivery_guard, subscribe
 from shared.db import Db
 from shared.events import CATALOGUE
 from shared.events.envelope import EventData
@@ -40,37 +40,48 @@ PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
 log = vlog.get_logger(__name__)
 
 
-@dataclass
-class Runtime:
-    """What a running service holds; handlers reach it through FastStream's context."""
+S = TypeVar("S", bound=Settings)
+C = TypeVar("C")
 
-    settings: Settings
+
+@dataclass
+class Platform(Generic[S]):
+    """What every running service holds; its context builder takes what its code needs."""
+
+    settings: S
     db: Db
     nc: NatsClient
     js: JetStreamContext
     broker: NatsBroker
     relay: OutboxRelay
-    policy: DeliveryPolicy
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    consuming: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-BackgroundJob = Callable[[Runtime], Awaitable[None]]
-Startup = Callable[[Runtime], Awaitable[None]]
+    delivery: Delivery
 
 
 @dataclass
-class ServiceSpec:
+class ServiceSpec(Generic[S, C]):
+    """A service as its composition root (`app.py`) declares it.
+
+    `context` builds, once the pools are open, the typed context every route (`Depends`) and
+    every handler (`FromContext("context")`) receives; `background` jobs get it too."""
+
     name: str
     title: str
-    api: APIRouter
-    events: NatsRouter
+    settings: type[S]
+    context: Callable[[Platform[S]], Awaitable[C]]
+    routers: Sequence[APIRouter]
+    subscriptions: Sequence[Subscription]
     migrations: Path
     publishes: Sequence[tuple[str, type[EventData]]] = ()
-    background: Sequence[BackgroundJob] = ()
-    startup: Sequence[Startup] = ()
+    background: Sequence[Callable[[C], Awaitable[None]]] = ()
     body_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Running(Generic[S, C]):
+    platform: Platform[S]
+    context: C
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    consuming: bool = False
 
 
 class BodyLimit:
@@ -124,25 +135,28 @@ class _TooLarge(Exception):
     pass
 
 
-def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
+def create_app(spec: ServiceSpec[S, C], settings: S | None = None) -> FastAPI:
     """Build a service's FastAPI app; the lifespan opens and closes everything it uses."""
-    holder: dict[str, Runtime] = {}
+    settings = settings or spec.settings()
+    holder: dict[str, _Running[S, C]] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         vlog.configure(spec.name, settings.log_level, settings.log_file)
+        faults.arm(settings.crash_points, settings.crash_probability)
         app.state.authenticator = Authenticator.from_files(
             settings.jwt_public_keys, audience=settings.jwt_audience, issuer=settings.jwt_issuer
         )
-        rt = await _start(spec, settings)
-        holder["rt"] = rt
-        app.state.runtime = rt
+        running = await _start(spec, settings)
+        holder["running"] = running
+        app.state.context = running.context
+        app.state.db = running.platform.db
         _freeze_what_lives_forever()
         log.info("service started", port=settings.http_port)
         try:
             yield
         finally:
-            await _stop(rt)
+            await _stop(running)
             log.info("service stopped")
 
     app = FastAPI(
@@ -155,7 +169,8 @@ def create_app(spec: ServiceSpec, settings: Settings) -> FastAPI:
     _document_problems(app)
     app.add_middleware(BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits)
     app.add_middleware(RequestContext, service=spec.name)
-    app.include_router(spec.api)
+    for router in spec.routers:
+        app.include_router(router)
     app.include_router(_ops_router(spec, holder))
     return app
 
@@ -181,7 +196,7 @@ def _freeze_what_lives_forever() -> None:
     gc.freeze()
 
 
-async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
+async def _start(spec: ServiceSpec[S, C], settings: S) -> _Running[S, C]:
     db = await Db.connect(
         settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
@@ -198,19 +213,13 @@ async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
         replicas=settings.stream_replicas,
         duplicate_window=settings.stream_duplicate_window_seconds,
     )
-    policy = DeliveryPolicy(
-        service=spec.name,
-        js=js,
-        max_deliver=settings.max_deliver,
-        retry_delays=settings.retry_delays,
-        retry_window=settings.retry_window_seconds,
-    )
+    delivery = Delivery.from_settings(spec.name, js, settings)
     broker = NatsBroker(
         settings.nats_url.split(","),
         name=f"vfund-{spec.name}-consumer",
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
-        middlewares=[delivery_guard(lambda: policy)],
+        middlewares=[delivery_guard(lambda: delivery)],
         # FastStream logs every message at INFO; our guard logs what matters.
         logger=None,
     )
@@ -221,28 +230,35 @@ async def _start(spec: ServiceSpec, settings: Settings) -> Runtime:
         batch=settings.outbox_batch,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    rt = Runtime(settings=settings, db=db, nc=nc, js=js, broker=broker, relay=relay, policy=policy)
-    broker.include_router(spec.events)
+    platform = Platform(
+        settings=settings, db=db, nc=nc, js=js, broker=broker, relay=relay, delivery=delivery
+    )
+    running = _Running(platform=platform, context=await spec.context(platform))
+    subscribers = NatsRouter()
+    for subscription in spec.subscriptions:
+        subscribe(subscribers, subscription, delivery)
+    broker.include_router(subscribers)
     # The AsyncAPI lists what the service publishes: its part of the catalogue, plus any extra.
     own = {s: m for s, m in CATALOGUE.items() if s.startswith(f"vfund.{spec.name}.")}
     for subject, model in (own | dict(spec.publishes)).items():
         broker.publisher(subject, schema=model, title=f"{spec.name}:{subject}")
-    broker.context.set_global("db", db)
-    broker.context.set_global("runtime", rt)
-    for step in spec.startup:
-        await step(rt)
+    broker.context.set_global("context", running.context)
     await broker.start()
-    rt.consuming = True
-    rt.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay"))
+    running.consuming = True
+    running.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay"))
     for job in spec.background:
-        rt.tasks.append(asyncio.create_task(_forever(job, rt), name=f"{spec.name}-{job.__name__}"))
-    return rt
+        running.tasks.append(
+            asyncio.create_task(
+                _forever(job, running.context), name=f"{spec.name}-{job.__name__}"
+            )
+        )
+    return running
 
 
-async def _forever(job: BackgroundJob, rt: Runtime) -> None:
+async def _forever(job: Callable[[C], Awaitable[None]], context: C) -> None:
     while True:
         try:
-            await job(rt)
+            await job(context)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -250,19 +266,20 @@ async def _forever(job: BackgroundJob, rt: Runtime) -> None:
             await asyncio.sleep(1.0)
 
 
-async def _stop(rt: Runtime) -> None:
-    rt.consuming = False
-    for task in rt.tasks:
+async def _stop(running: _Running[S, C]) -> None:
+    running.consuming = False
+    platform = running.platform
+    for task in running.tasks:
         task.cancel()
-    for task in rt.tasks:
+    for task in running.tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     with contextlib.suppress(Exception):
-        await rt.broker.stop()
-    await rt.relay.close()
+        await platform.broker.stop()
+    await platform.relay.close()
     with contextlib.suppress(Exception):
-        await rt.nc.drain()
-    await rt.db.close()
+        await platform.nc.drain()
+    await platform.db.close()
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -321,7 +338,7 @@ class RequestContext:
             ).observe(time.perf_counter() - started)
 
 
-def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
+def _ops_router(spec: ServiceSpec[S, C], holder: dict[str, _Running[S, C]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health/live")
@@ -330,11 +347,11 @@ def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
 
     @router.get("/health/ready")
     async def ready() -> JSONResponse:
-        rt = holder.get("rt")
+        running = holder.get("running")
         checks = {
-            "database": bool(rt and await rt.db.ping()),
-            "nats": bool(rt and rt.nc.is_connected),
-            "consumers": bool(rt and rt.consuming),
+            "database": bool(running and await running.platform.db.ping()),
+            "nats": bool(running and running.platform.nc.is_connected),
+            "consumers": bool(running and running.consuming),
         }
         ok = all(checks.values())
         return JSONResponse(
@@ -348,21 +365,22 @@ def _ops_router(spec: ServiceSpec, holder: dict[str, Runtime]) -> APIRouter:
 
     @router.get("/asyncapi.json")
     async def asyncapi() -> JSONResponse:
-        rt = holder.get("rt")
-        if rt is None:
+        running = holder.get("running")
+        if running is None:
             return problems.problem_response(503, "the service is starting")
         schema = AsyncAPI(
-            rt.broker, title=f"vfund {spec.name} events", version="1.0.0"
+            running.platform.broker, title=f"vfund {spec.name} events", version="1.0.0"
         ).to_specification()
         return JSONResponse(schema.to_jsonable())
 
     return router
 
 
-def serve(spec: ServiceSpec, settings: Settings) -> None:
+def serve(spec: ServiceSpec[S, C]) -> None:
     """Run one service process: uvicorn on the configured port, the app's lifespan does the rest."""
     import uvicorn
 
+    settings = spec.settings()
     uvicorn.run(
         create_app(spec, settings),
         host=settings.http_host,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.assessment import commands, domain, repository
 from services.assessment.cases_api import CHANGE, CaseId
+from services.assessment.context import AssessmentContext, Ctx
 from services.assessment.errors import DomainError
 from services.assessment.events import Result
 from services.assessment.model import AssessmentKind, CaseFile
@@ -16,7 +17,7 @@ from services.assessment.notes import check_notes
 from services.assessment.schemas import AssessmentIn, amounts_of
 from shared.auth import Principal, require
 from shared.db import Connection
-from shared.deps import IdempotencyKey, IfMatch, Runtime
+from shared.deps import IdempotencyKey, IfMatch
 
 router = APIRouter(tags=["assessments"])
 
@@ -26,7 +27,7 @@ async def _assess(
     case_id: str,
     body: AssessmentIn,
     request: Request,
-    rt: Any,
+    ctx: AssessmentContext,
     principal: Principal,
     if_match: str | None,
     key: str | None,
@@ -65,7 +66,7 @@ async def _assess(
         )
 
     return await commands.run(
-        rt,
+        ctx,
         request,
         principal,
         case_id=case_id,
@@ -84,14 +85,14 @@ async def medical_assessment(
     case_id: CaseId,
     body: AssessmentIn,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Principal = Depends(require("medical_assessor")),  # noqa: B008
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a medical assessment (medical_assessor); a later one supersedes, history kept."""
     return await _assess(
-        AssessmentKind.MEDICAL, case_id, body, request, rt, principal, if_match, idempotency_key
+        AssessmentKind.MEDICAL, case_id, body, request, ctx, principal, if_match, idempotency_key
     )
 
 
@@ -100,12 +101,12 @@ async def legal_assessment(
     case_id: CaseId,
     body: AssessmentIn,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Principal = Depends(require("legal_assessor")),  # noqa: B008
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a legal assessment (legal_assessor); a later one supersedes, history kept."""
     return await _assess(
-        AssessmentKind.LEGAL, case_id, body, request, rt, principal, if_match, idempotency_key
+        AssessmentKind.LEGAL, case_id, body, request, ctx, principal, if_match, idempotency_key
     )

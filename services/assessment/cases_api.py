@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from services.assessment import commands, domain, repository
+from services.assessment.context import Ctx
 from services.assessment.events import InformationRequested, Result
 from services.assessment.model import AssessmentKind, CaseFile
 from services.assessment.schemas import InformationRequestIn, ReviewRequestIn
 from services.assessment.views import kinds_of
 from shared.auth import Principal, require
-from shared.deps import IdempotencyKey, IfMatch, Runtime, etag
+from shared.deps import IdempotencyKey, IfMatch, etag
 from shared.problems import Problem
 
 router = APIRouter(tags=["cases"])
@@ -26,13 +27,13 @@ CHANGE: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 4
 
 
 @router.get("/cases/{case_id}", responses={401: {}, 403: {}, 404: {}})
-async def get_case(case_id: CaseId, rt: Runtime, _: Reader) -> JSONResponse:
+async def get_case(case_id: CaseId, ctx: Ctx, _: Reader) -> JSONResponse:
     """The assessment view (no personal data; notes for assessors and fund managers); ETag."""
-    async with rt.db.connection() as conn:
+    async with ctx.db.connection() as conn:
         stored = await repository.get_case(conn, case_id=case_id)
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
-        body = await commands.view_of(conn, stored, rt)
+        body = await commands.view_of(conn, stored, ctx)
     return JSONResponse(body, headers={"ETag": etag(stored.case.version), **commands.NO_STORE})
 
 
@@ -41,7 +42,7 @@ async def request_review(
     case_id: CaseId,
     body: ReviewRequestIn,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Assessor,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
@@ -63,7 +64,7 @@ async def request_review(
         )
 
     return await commands.run(
-        rt,
+        ctx,
         request,
         principal,
         case_id=case_id,
@@ -81,7 +82,7 @@ async def request_information(
     case_id: CaseId,
     body: InformationRequestIn,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Assessor,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
@@ -102,7 +103,7 @@ async def request_information(
         return 201, {"request_id": asked.request_id}
 
     return await commands.run(
-        rt,
+        ctx,
         request,
         principal,
         case_id=case_id,

@@ -10,12 +10,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from services.assessment import repository, views, wire
+from services.assessment.context import AssessmentContext
 from services.assessment.errors import DomainError
 from services.assessment.events import Result
 from services.assessment.model import CaseFile
 from services.assessment.notes import PersonalDataInNotes
 from services.assessment.repository import StoredCase
-from services.assessment.runtime import clock_of, policy_of
 from shared import idempotency
 from shared.auth import Principal
 from shared.db import Connection
@@ -44,13 +44,13 @@ def problem_of(exc: DomainError, *, field: str = "notes") -> Problem:
     )
 
 
-async def view_of(conn: Connection, stored: StoredCase, rt: Any) -> dict[str, Any]:
+async def view_of(conn: Connection, stored: StoredCase, ctx: AssessmentContext) -> dict[str, Any]:
     assessments = await repository.assessments_of(conn, case_id=stored.case.case_id)
-    return views.case_view(stored, assessments, now=clock_of(rt)(), policy=policy_of(rt))
+    return views.case_view(stored, assessments, now=ctx.clock(), policy=ctx.policy)
 
 
 async def run(
-    rt: Any,
+    ctx: AssessmentContext,
     request: Request,
     principal: Principal,
     *,
@@ -70,12 +70,12 @@ async def run(
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
         check_if_match(if_match, stored.case.version)
-        now = clock_of(rt)()
+        now = ctx.clock()
         try:
             result = command(stored.case, now)
         except DomainError as exc:
             raise problem_of(exc) from exc
-        policy = policy_of(rt)
+        policy = ctx.policy
         await repository.save_case(
             tx, case=result.case, previous_version=stored.case.version, now=now, policy=policy
         )
@@ -94,9 +94,9 @@ async def run(
             result.case, stored.reference, stored.correlation_id, stored.possible_duplicate
         )
         status, extra = respond(result)
-        body = await view_of(tx, new, rt) | extra
+        body = await view_of(tx, new, ctx) | extra
         return status, body, {"ETag": etag(result.case.version), **NO_STORE}
 
     return await idempotency.run(
-        rt.db, key=key, principal=principal.sub, route=route, payload=payload, work=work
+        ctx.db, key=key, principal=principal.sub, route=route, payload=payload, work=work
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
-from typing import Any
 
 from services.assessment import domain, repository, wire
+from services.assessment.context import AssessmentContext
 from services.assessment.model import Policy
-from services.assessment.runtime import clock_of, policy_of, settings_of
 from shared.db import Db
 from shared.logging import get_logger
 
@@ -47,11 +46,11 @@ async def check_due(db: Db, *, now: datetime, policy: Policy, limit: int = 100) 
     return len(ids)
 
 
-async def deadline_checker(rt: Any) -> None:
+async def deadline_checker(ctx: AssessmentContext) -> None:
     """Background job (runs forever): check whatever is due, then sleep the interval."""
-    settings = settings_of(rt)
+    settings = ctx.settings
     while True:
-        now = clock_of(rt)()
-        while await check_due(rt.db, now=now, policy=policy_of(rt), limit=settings.deadline_batch):
+        now = ctx.clock()
+        while await check_due(ctx.db, now=now, policy=ctx.policy, limit=settings.deadline_batch):
             pass
         await asyncio.sleep(settings.deadline_check_seconds)

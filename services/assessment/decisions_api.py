@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 
 from services.assessment import commands, domain, repository
 from services.assessment.cases_api import CHANGE, CaseId
+from services.assessment.context import Ctx
 from services.assessment.events import ApprovalPendingSecond, Result
 from services.assessment.model import CaseFile, Decision
-from services.assessment.runtime import clock_of, policy_of
 from services.assessment.schemas import DecisionIn, amounts_of
 from shared.auth import Principal, require
-from shared.deps import IdempotencyKey, IfMatch, Runtime
+from shared.deps import IdempotencyKey, IfMatch
 
 router = APIRouter(tags=["decisions"])
 Manager = Annotated[Principal, Depends(require("fund_manager"))]
@@ -25,7 +25,7 @@ async def decide(
     case_id: CaseId,
     body: DecisionIn,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Manager,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
@@ -34,8 +34,8 @@ async def decide(
     `pending_second_approval` when a second, different fund manager must approve the same
     amounts (above the four-eyes threshold, or a currency without a known rate)."""
     amounts = amounts_of(body.approved_items, "approved_items")
-    async with rt.db.connection() as conn:
-        today = clock_of(rt)().date()
+    async with ctx.db.connection() as conn:
+        today = ctx.clock().date()
         fx = await repository.chf_rates(conn, today=today)
 
     def command(case: CaseFile, now: Any) -> Result:
@@ -48,7 +48,7 @@ async def decide(
             reason_code=None if body.reason_code is None else body.reason_code.value,
             now=now,
             fx=fx,
-            policy=policy_of(rt),
+            policy=ctx.policy,
         )
 
     def respond(result: Result) -> tuple[int, dict[str, Any]]:
@@ -56,7 +56,7 @@ async def decide(
         return (202 if pending else 200), {}
 
     return await commands.run(
-        rt,
+        ctx,
         request,
         principal,
         case_id=case_id,
@@ -73,7 +73,7 @@ async def decide(
 async def ratify(
     case_id: CaseId,
     request: Request,
-    rt: Runtime,
+    ctx: Ctx,
     principal: Manager,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
@@ -84,7 +84,7 @@ async def ratify(
         return domain.ratify(case, manager=principal.sub, roles=principal.roles, now=now)
 
     return await commands.run(
-        rt,
+        ctx,
         request,
         principal,
         case_id=case_id,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, cast
-
-from faststream.nats import NatsRouter
+from typing import Any
 
 from services.assessment import domain, repository, wire
+from services.assessment.context import AssessmentContext, HandlerCtx
 from services.assessment.errors import DomainError
 from services.assessment.events import Result
 from services.assessment.model import CaseFile, Category, RequestedItem, Urgency
-from services.assessment.runtime import clock_of, policy_of
 from shared import inbox
-from shared.consume import FromContext, Poison, Retry, subscriber
-from shared.events import subjects
+from shared.consume import Poison, Retry
 from shared.events.disbursement import FxRateRecorded
 from shared.events.envelope import CloudEvent
 from shared.events.intake import (
@@ -27,25 +24,10 @@ from shared.events.intake import (
 )
 from shared.money import Money
 
-router = NatsRouter()
 CONSUMER = "assessment"
-RuntimeDep = Annotated[Any, FromContext("runtime")]
-Handler = Callable[..., Awaitable[None]]
 
 
-def _on(subject: str, *, durable: str, description: str) -> Callable[[Handler], Handler]:
-    return cast(
-        "Callable[[Handler], Handler]",
-        subscriber(router, subject, durable=durable, description=description),
-    )
-
-
-@_on(
-    subjects.CASE_SUBMITTED,
-    durable="assessment-case-submitted",
-    description="A submitted case enters the assessment queues",
-)
-async def on_case_submitted(event: CloudEvent[CaseSubmitted], rt: RuntimeDep) -> None:
+async def on_case_submitted(event: CloudEvent[CaseSubmitted], ctx: HandlerCtx) -> None:
     data = event.data
     try:
         case = domain.open_case(
@@ -63,7 +45,7 @@ async def on_case_submitted(event: CloudEvent[CaseSubmitted], rt: RuntimeDep) ->
         ).case
     except (DomainError, ValueError) as exc:
         raise Poison(type(exc).__name__) from exc
-    async with rt.db.transaction() as tx:
+    async with ctx.db.transaction() as tx:
         if not await inbox.first_time(tx, event.id, consumer=CONSUMER):
             return
         await repository.insert_case(
@@ -71,14 +53,16 @@ async def on_case_submitted(event: CloudEvent[CaseSubmitted], rt: RuntimeDep) ->
             case=case,
             reference=data.reference,
             correlation_id=event.correlationid,
-            now=clock_of(rt)(),
-            policy=policy_of(rt),
+            now=ctx.clock(),
+            policy=ctx.policy,
         )
 
 
-async def _apply(event: CloudEvent[Any], rt: Any, change: Callable[[CaseFile], Result]) -> None:
+async def _apply(
+    event: CloudEvent[Any], ctx: AssessmentContext, change: Callable[[CaseFile], Result]
+) -> None:
     """Lock the case (early events wait for it), apply the change once, save, queue events."""
-    async with rt.db.transaction() as tx:
+    async with ctx.db.transaction() as tx:
         stored = await repository.lock_case(tx, case_id=event.data.case_id)
         if stored is None:
             raise Retry("case not known yet")
@@ -88,13 +72,13 @@ async def _apply(event: CloudEvent[Any], rt: Any, change: Callable[[CaseFile], R
             result = change(stored.case)
         except DomainError as exc:
             raise Poison(exc.code.value) from exc
-        now = clock_of(rt)()
+        now = ctx.clock()
         await repository.save_case(
             tx,
             case=result.case,
             previous_version=stored.case.version,
             now=now,
-            policy=policy_of(rt),
+            policy=ctx.policy,
         )
         await wire.enqueue(
             tx,
@@ -107,64 +91,41 @@ async def _apply(event: CloudEvent[Any], rt: Any, change: Callable[[CaseFile], R
         )
 
 
-@_on(
-    subjects.CASE_INFORMATION_PROVIDED,
-    durable="assessment-case-information-provided",
-    description="An answered question sends the case back to its assessor's queue",
-)
 async def on_information_provided(
-    event: CloudEvent[CaseInformationProvided], rt: RuntimeDep
+    event: CloudEvent[CaseInformationProvided], ctx: HandlerCtx
 ) -> None:
-    now = clock_of(rt)()
+    now = ctx.clock()
     await _apply(
         event,
-        rt,
+        ctx,
         lambda case: domain.information_provided(case, request_id=event.data.request_id, now=now),
     )
 
 
-@_on(
-    subjects.CASE_WITHDRAWN,
-    durable="assessment-case-withdrawn",
-    description="A withdrawn case leaves every queue and can no longer be decided",
-)
-async def on_case_withdrawn(event: CloudEvent[CaseWithdrawn], rt: RuntimeDep) -> None:
-    now = clock_of(rt)()
-    await _apply(event, rt, lambda case: domain.withdraw(case, now=now))
+async def on_case_withdrawn(event: CloudEvent[CaseWithdrawn], ctx: HandlerCtx) -> None:
+    now = ctx.clock()
+    await _apply(event, ctx, lambda case: domain.withdraw(case, now=now))
 
 
-async def _flag_duplicate(event: CloudEvent[Any], rt: Any, value: bool) -> None:
-    async with rt.db.transaction() as tx:
+async def _flag_duplicate(event: CloudEvent[Any], ctx: AssessmentContext, value: bool) -> None:
+    async with ctx.db.transaction() as tx:
         if await repository.lock_case(tx, case_id=event.data.case_id) is None:
             raise Retry("case not known yet")
         if await inbox.first_time(tx, event.id, consumer=CONSUMER):
             await repository.set_possible_duplicate(tx, case_id=event.data.case_id, value=value)
 
 
-@_on(
-    subjects.CASE_DUPLICATE_SUSPECTED,
-    durable="assessment-duplicate-suspected",
-    description="A suspected duplicate is flagged in the queues",
-)
-async def on_duplicate_suspected(event: CloudEvent[CaseDuplicateSuspected], rt: RuntimeDep) -> None:
-    await _flag_duplicate(event, rt, True)
+async def on_duplicate_suspected(
+    event: CloudEvent[CaseDuplicateSuspected], ctx: HandlerCtx
+) -> None:
+    await _flag_duplicate(event, ctx, True)
 
 
-@_on(
-    subjects.CASE_DUPLICATE_CLEARED,
-    durable="assessment-duplicate-cleared",
-    description="A cleared duplicate loses its queue flag",
-)
-async def on_duplicate_cleared(event: CloudEvent[CaseDuplicateCleared], rt: RuntimeDep) -> None:
-    await _flag_duplicate(event, rt, False)
+async def on_duplicate_cleared(event: CloudEvent[CaseDuplicateCleared], ctx: HandlerCtx) -> None:
+    await _flag_duplicate(event, ctx, False)
 
 
-@_on(
-    subjects.FX_RATE_RECORDED,
-    durable="assessment-fx-rate-recorded",
-    description="Exchange rates for the CHF equivalents of the decision thresholds",
-)
-async def on_fx_rate_recorded(event: CloudEvent[FxRateRecorded], rt: RuntimeDep) -> None:
+async def on_fx_rate_recorded(event: CloudEvent[FxRateRecorded], ctx: HandlerCtx) -> None:
     data = event.data
     try:
         rate = Decimal(data.rate)
@@ -172,7 +133,7 @@ async def on_fx_rate_recorded(event: CloudEvent[FxRateRecorded], rt: RuntimeDep)
         raise Poison("the rate is not a number") from exc
     if not rate.is_finite() or rate <= 0 or data.base == data.quote:
         raise Poison("the rate is not usable")
-    async with rt.db.transaction() as tx:
+    async with ctx.db.transaction() as tx:
         if await inbox.first_time(tx, event.id, consumer=CONSUMER):
             await repository.record_fx_rate(
                 tx, base=data.base, quote=data.quote, rate=rate, as_of=data.as_of

@@ -12,10 +12,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from services.assessment import domain, repository, views
+from services.assessment.context import Ctx
 from services.assessment.model import QueueKind
-from services.assessment.runtime import clock_of, policy_of
 from shared.auth import Principal, require
-from shared.deps import Runtime
 from shared.problems import Problem
 
 router = APIRouter(tags=["queues"])
@@ -50,7 +49,7 @@ def _after(cursor: str | None) -> tuple[int, datetime, str] | None:
 
 @router.get("/queue", responses={403: {}, 422: {}})
 async def queue(
-    rt: Runtime,
+    ctx: Ctx,
     principal: AnyWorker,
     kind: Annotated[Literal["medical", "legal", "decision"], Query()],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -66,7 +65,7 @@ async def queue(
             403, f"the {kind} queue is for the role {ROLE_FOR_KIND[kind]}", code="forbidden-role"
         )
     queue_kind = QueueKind(kind)
-    async with rt.db.connection() as conn:
+    async with ctx.db.connection() as conn:
         rows = await repository.queue_page(
             conn,
             kind=queue_kind,
@@ -74,7 +73,7 @@ async def queue(
             after=_after(cursor),
             filters={"urgency": urgency, "country": country},
         )
-    now, policy = clock_of(rt)(), policy_of(rt)
+    now, policy = ctx.clock(), ctx.policy
     items: list[dict[str, Any]] = []
     for row in rows[:limit]:
         entry = domain.queue_entry(row.stored.case, queue_kind, now=now, policy=policy)

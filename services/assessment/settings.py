@@ -10,7 +10,6 @@ from shared.settings import Settings
 
 
 class AssessmentSettings(Settings):
-    service: str = "assessment"
     http_port: int = 8002
     # Amounts are CHF equivalents (rates learnt from disbursement's fx.rate_recorded events).
     four_eyes_threshold_chf: str = "5000.00"

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-import os
-
-from faststream.nats import NatsRouter
-from nats.aio.msg import Msg
+from typing import TYPE_CHECKING
 
 from services.audit.repository import NewEntry
-from services.audit.tree_store import LogWriter, NotAnEvent, parse_entry
-from shared.consume import consume_in_order, dead_letter
+from services.audit.tree_store import NotAnEvent, parse_entry
+from shared.consume import Batch, consume_in_order
 from shared.events import subjects
-from shared.service import Runtime
 
-BATCH = int(os.environ.get("VFUND_AUDIT_BATCH", "500"))
+if TYPE_CHECKING:
+    from services.audit.context import AuditContext
+
 DEADLETTER_PREFIX = subjects.deadletter("")
 
-# The log is written by `write_log` below, not by a FastStream subscriber: it must take whole
-# fetches in stream order (see shared.consume.consume_in_order). The router stays for AsyncAPI.
-router = NatsRouter()
 
+async def write_log(ctx: AuditContext) -> None:
+    """Background job: append each fetch of `vfund.>` in one transaction.
 
-async def write_log(rt: Runtime) -> None:
-    """Background job: append each fetch of `vfund.>` in one transaction."""
-    writer: LogWriter = rt.extras["writer"]
+    The log is written here, not by a FastStream subscriber: it must take whole fetches in
+    stream order (see shared.consume.consume_in_order)."""
 
-    async def append(msgs: list[Msg]) -> None:
+    async def append(batch: Batch) -> None:
         entries: list[NewEntry] = []
-        for raw in msgs:
+        for raw in batch.msgs:
             if raw.subject.startswith(DEADLETTER_PREFIX):
                 continue  # kept on their own subject; logging them would log their event twice
             try:
                 entries.append(parse_entry(raw))
             except NotAnEvent as exc:
-                await dead_letter(rt.policy, raw, str(exc))
+                await batch.dead_letter(raw, str(exc))
         if entries:
-            await writer.append(entries)
+            await ctx.writer.append(entries)
 
-    await consume_in_order(rt.js, rt.policy, append, subject=subjects.ALL,
-                           durable="audit-log", batch=BATCH)
+    await consume_in_order(
+        ctx.delivery,
+        append,
+        subject=subjects.ALL,
+        durable="audit-log",
+        batch=ctx.settings.audit_batch,
+    )

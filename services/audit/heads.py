@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit import merkle, repository
 from services.audit.settings import AuditSettings
-from services.audit.tree_store import LogWriter
 from services.audit.verify import format_timestamp, key_id, load_public_key, sign_tree_head
 from shared import outbox
 from shared.db import Db
@@ -25,7 +24,9 @@ from shared.events import subjects
 from shared.events.audit import TreeHeadSigned
 from shared.events.envelope import event_type, new_event
 from shared.faults import crash_point
-from shared.service import Runtime
+
+if TYPE_CHECKING:  # the context holds a HeadSigner; only the job's annotation needs it
+    from services.audit.context import AuditContext
 
 HEAD_EVENT_TYPE = event_type(subjects.TREE_HEAD_SIGNED)
 
@@ -79,20 +80,7 @@ class HeadSigner:
         return head
 
 
-async def start(rt: Runtime) -> None:
-    """Startup: the writer's frontier from the stored nodes, and the signer's key."""
-    settings = rt.settings
-    assert isinstance(settings, AuditSettings)
-    writer = LogWriter(rt.db)
-    await writer.load()
-    rt.extras["writer"] = writer
-    rt.extras["signer"] = HeadSigner(rt.db, load_signing_key(settings))
-
-
-async def sign_periodically(rt: Runtime) -> None:
+async def sign_periodically(ctx: AuditContext) -> None:
     """Background job (the service shell repeats it forever): wait one interval, then sign."""
-    settings = rt.settings
-    assert isinstance(settings, AuditSettings)
-    await asyncio.sleep(settings.tree_head_interval_seconds)
-    signer: HeadSigner = rt.extras["signer"]
-    await signer.sign_if_grown()
+    await asyncio.sleep(ctx.settings.tree_head_interval_seconds)
+    await ctx.signer.sign_if_grown()

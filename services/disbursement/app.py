@@ -1,4 +1,4 @@
-"""Composition root of the disbursement service."""
+"""Composition root of the disbursement service: its routes, its subscriptions, its context."""
 
 from __future__ import annotations
 
@@ -6,22 +6,46 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disbursement import api, handlers
+from services.disbursement import (
+    batches_api,
+    context,
+    grants_api,
+    handlers,
+    payees_api,
+    payments_api,
+)
 from services.disbursement.settings import DisbursementSettings
+from shared.consume import Subscription
+from shared.events import subjects
 from shared.service import ServiceSpec, create_app, serve
 
 SPEC = ServiceSpec(
     name="disbursement",
     title="vfund disbursement",
-    api=api.router,
-    events=handlers.router,
+    settings=DisbursementSettings,
+    context=context.build,
+    routers=[grants_api.router, payees_api.router, payments_api.router, batches_api.router],
+    subscriptions=[
+        Subscription(
+            subjects.CASE_APPROVED,
+            "disbursement-case-approved",
+            handlers.on_case_approved,
+            "An approved case is reserved on a grant, or waits for funds",
+        ),
+        Subscription(
+            subjects.CASE_WITHDRAWN,
+            "disbursement-case-withdrawn",
+            handlers.on_case_withdrawn,
+            "A withdrawn case's reservation is released, or it leaves the list",
+        ),
+    ],
     migrations=Path(__file__).parent / "migrations",
 )
 
 
 def create(settings: DisbursementSettings | None = None) -> FastAPI:
-    return create_app(SPEC, settings or DisbursementSettings())
+    return create_app(SPEC, settings)
 
 
 def main() -> None:
-    serve(SPEC, DisbursementSettings())
+    serve(SPEC)

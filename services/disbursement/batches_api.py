@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse
 from services.disbursement import budget, views
 from services.disbursement import payments_repo as prepo
 from services.disbursement.batches import Batch, approve_batch, batchable, create_batch
+from services.disbursement.context import Ctx
 from services.disbursement.routing import Finance, new_router, now, publish, story
 from services.disbursement.schemas import BatchIn
 from shared import idempotency
 from shared.db import Connection
-from shared.deps import DbDep, IdempotencyKey, IfMatch, Runtime, check_if_match, etag
+from shared.deps import DbDep, IdempotencyKey, IfMatch, check_if_match, etag
 from shared.problems import Problem
 from shared.types import IsoDate
 
@@ -108,7 +109,7 @@ async def approve(
                                  "text/csv": {"schema": {"type": "string"}}}}},
 )
 async def export(
-    batch_id: UUID, db: DbDep, rt: Runtime, _: Finance,
+    batch_id: UUID, db: DbDep, ctx: Ctx, _: Finance,
     format: Annotated[Literal["pain.001", "csv"], Query()] = "pain.001",
     execution_date: IsoDate | None = None,
 ) -> Response:  # fmt: skip
@@ -123,7 +124,7 @@ async def export(
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(export_csv(batch), media_type="text/csv; charset=utf-8", headers=headers)
-    settings = rt.settings
+    settings = ctx.settings
     debtor = DebtorAccount.parse(settings.debtor_name, settings.debtor_iban, settings.debtor_bic)
     stamp = batch.approved_at or batch.created_at
     xml = export_pain001(batch, debtor, execution_date=execution_date or now().date(),

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar, cast
 from uuid import UUID
 
-from faststream.nats import NatsRouter
-
 from services.disbursement import budget
+from services.disbursement.context import HandlerCtx
 from services.disbursement.domain import DomainError
 from services.disbursement.reservations import ApprovedCase, ApprovedItem
 from services.disbursement.wire import SERVICE, Story, cloud_events
 from shared import inbox, outbox
-from shared.consume import FromContext, Poison, subscriber
-from shared.db import Db
-from shared.events import subjects
+from shared.consume import Poison
 from shared.events.assessment import CaseApproved
 from shared.events.envelope import CloudEvent
 from shared.events.intake import CaseWithdrawn
 from shared.money import Money, MoneyError
 
-router = NatsRouter()
 CONSUMER = "disbursement"
-DbDep = Annotated[Db, FromContext("db")]
-F = TypeVar("F", bound=Callable[..., Awaitable[None]])
-
-
-def _on(subject: str, *, durable: str, description: str) -> Callable[[F], F]:
-    return cast("Callable[[F], F]",
-                subscriber(router, subject, durable=durable, description=description))
 
 
 def _case_id(value: str) -> UUID:
@@ -51,13 +38,11 @@ def approved_case(event: CloudEvent[CaseApproved]) -> ApprovedCase:
         raise Poison(f"approval breaks a rule: {type(exc).__name__}") from exc
 
 
-@_on(subjects.CASE_APPROVED, durable="disbursement-case-approved",
-     description="An approved case is reserved on a grant, or waits for funds")
-async def on_case_approved(event: CloudEvent[CaseApproved], db: DbDep) -> None:
+async def on_case_approved(event: CloudEvent[CaseApproved], ctx: HandlerCtx) -> None:
     case = approved_case(event)
     story = Story(actor=SERVICE, causation_id=event.id, correlation_id=event.correlationid)
     at = datetime.now(UTC)
-    async with db.transaction() as tx:
+    async with ctx.db.transaction() as tx:
         if not await inbox.first_time(tx, event.id, consumer=CONSUMER):
             return
         events = await budget.take_approval(
@@ -68,15 +53,13 @@ async def on_case_approved(event: CloudEvent[CaseApproved], db: DbDep) -> None:
         await outbox.add(tx, cloud_events(events, story), service=SERVICE)
 
 
-@_on(subjects.CASE_WITHDRAWN, durable="disbursement-case-withdrawn",
-     description="A withdrawn case's reservation is released, or it leaves the list")
-async def on_case_withdrawn(event: CloudEvent[CaseWithdrawn], db: DbDep) -> None:
+async def on_case_withdrawn(event: CloudEvent[CaseWithdrawn], ctx: HandlerCtx) -> None:
     # A withdrawal that arrives before the approval (or for a case never approved) is kept as a
     # tombstone, so the late approval reserves nothing; no redelivery is needed.
     case_id = _case_id(event.data.case_id)
     story = Story(actor=SERVICE, causation_id=event.id, correlation_id=event.correlationid)
     at = datetime.now(UTC)
-    async with db.transaction() as tx:
+    async with ctx.db.transaction() as tx:
         if not await inbox.first_time(tx, event.id, consumer=CONSUMER):
             return
         events = await budget.withdraw(tx, case_id=case_id, reason="case_withdrawn",

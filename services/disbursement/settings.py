@@ -4,7 +4,6 @@ from shared.settings import Settings
 
 
 class DisbursementSettings(Settings):
-    service: str = "disbursement"
     http_port: int = 8003
     # The fund's own account that batches are paid from (VFUND_DEBTOR_*); the default is the
     # published ISO 13616 example IBAN, good for demos and tests, never for a real bank.

@@ -9,7 +9,8 @@ from shared.entry import keep_unused_modules_out
 
 keep_unused_modules_out()
 
-from services.intake.app import keyring_from, main  # noqa: E402
+from services.intake.app import main  # noqa: E402
+from services.intake.context import keyring_from  # noqa: E402
 from services.intake.keys import rotate  # noqa: E402
 from services.intake.settings import IntakeSettings  # noqa: E402
 

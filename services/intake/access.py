@@ -15,7 +15,7 @@ from services.intake import records
 from services.intake.domain import TransitionRefused
 from shared import outbox
 from shared.auth import ASSESSORS, Principal
-from shared.crypto import MasterKeyring, WrappedKey
+from shared.crypto import WrappedKey
 from shared.db import Connection
 from shared.deps import check_if_match
 from shared.events.envelope import EventData, new_event
@@ -89,7 +89,3 @@ def fingerprint(key: bytes, payload: Any) -> dict[str, str]:
     digest = hmac.new(key, b"vfund/idempotency/v1\x00" + raw, hashlib.sha256).hexdigest()
     return {"hmac": digest}
 
-
-def keyring_of(rt: Any) -> MasterKeyring:
-    keyring: MasterKeyring = rt.extras["keyring"]
-    return keyring

@@ -19,9 +19,9 @@ from services.intake.access import (
     data_key_of,
     emit,
     fingerprint,
-    keyring_of,
     refused,
 )
+from services.intake.context import Ctx
 from services.intake.personal import information_field, seal_with
 from services.intake.schemas import (
     ChangeOut,
@@ -34,7 +34,7 @@ from services.intake.schemas import (
 from shared import idempotency
 from shared.auth import ASSESSORS, Principal, require
 from shared.db import Connection
-from shared.deps import DbDep, IdempotencyKey, IfMatch, Runtime, etag
+from shared.deps import DbDep, IdempotencyKey, IfMatch, etag
 from shared.events import subjects
 from shared.events.envelope import EventData
 from shared.events.intake import (
@@ -86,7 +86,7 @@ async def _change(
 @router.post("/cases/{case_id}/information", response_model=ChangeOut,
              responses=CHANGE_RESPONSES)
 async def provide_information(
-    case_id: uuid.UUID, body: InformationIn, request: Request, db: DbDep, rt: Runtime,
+    case_id: uuid.UUID, body: InformationIn, request: Request, db: DbDep, ctx: Ctx,
     principal: Caseworker, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     document_ids = [str(d) for d in body.document_ids]
@@ -104,7 +104,7 @@ async def provide_information(
         domain.may_answer(case["status"])
         await _check_documents(tx, cid, document_ids)
         wrapped = await data_key_of(tx, case)
-        blob = seal_with(keyring_of(rt), cid, wrapped, information_field(body.request_id),
+        blob = seal_with(ctx.keyring, cid, wrapped, information_field(body.request_id),
                          orjson.dumps(body.answer))
         await records.put_personal(tx, case_id=cid, field=information_field(body.request_id),
                                    blob=blob)
@@ -118,7 +118,7 @@ async def provide_information(
     return await _change(
         db, request, principal, case_id=case_id, route=f"POST /cases/{case_id}/information",
         if_match=if_match, key=idempotency_key, change=change,
-        payload=fingerprint(rt.extras["blind_index_key"], body.model_dump(mode="json")))
+        payload=fingerprint(ctx.blind_index_key, body.model_dump(mode="json")))
 
 
 @router.post("/cases/{case_id}/withdraw", response_model=ChangeOut, responses=CHANGE_RESPONSES)

@@ -11,14 +11,15 @@ from fastapi.responses import JSONResponse
 
 from services.intake import records
 from services.intake import repository as repo
-from services.intake.access import OVERSEERS, SERVICE, fingerprint, keyring_of
+from services.intake.access import OVERSEERS, SERVICE, fingerprint
 from services.intake.blind_index import VictimIdentity, blind_tokens
+from services.intake.context import Ctx
 from services.intake.personal import FACTS, ITEM_DESCRIPTIONS, VICTIM, seal
 from services.intake.schemas import CaseCreated, CaseIn, CaseList
 from shared import idempotency, outbox
 from shared.auth import Principal, require
 from shared.db import Connection
-from shared.deps import DbDep, IdempotencyKey, Runtime, etag
+from shared.deps import DbDep, IdempotencyKey, etag
 from shared.events import subjects
 from shared.events.common import Item
 from shared.events.envelope import new_event
@@ -35,14 +36,14 @@ NEEDS_MEDICAL = {"medical", "psychological"}
 @router.post("/cases", status_code=201, response_model=CaseCreated,
              responses={409: {}, 422: {}, 401: {}, 403: {}})
 async def submit_case(
-    body: CaseIn, request: Request, db: DbDep, rt: Runtime,
+    body: CaseIn, request: Request, db: DbDep, ctx: Ctx,
     principal: Annotated[Principal, Depends(require("caseworker"))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     if principal.org is None:
         raise Problem(403, "a caseworker token must name its organisation", code="no-org")
     org = principal.org
-    tokens = blind_tokens(rt.extras["blind_index_key"], VictimIdentity(
+    tokens = blind_tokens(ctx.blind_index_key, VictimIdentity(
         body.victim.full_name, body.victim.date_of_birth, body.victim.contact))
 
     async def work(tx: Connection) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -68,7 +69,7 @@ async def submit_case(
             service=SERVICE, subject=case_id, actor=principal.sub,
             causation_id=request.state.request_id, correlation_id=None, now=now,
         )
-        wrapped, blobs = seal(keyring_of(rt), case_id, {
+        wrapped, blobs = seal(ctx.keyring, case_id, {
             VICTIM: body.victim.model_dump(mode="json"),
             FACTS: body.facts,
             ITEM_DESCRIPTIONS: [i.description for i in body.items],
@@ -91,7 +92,7 @@ async def submit_case(
 
     return await idempotency.run(
         db, key=idempotency_key, principal=principal.sub, route="POST /cases",
-        payload=fingerprint(rt.extras["blind_index_key"], body.model_dump(mode="json")),
+        payload=fingerprint(ctx.blind_index_key, body.model_dump(mode="json")),
         work=work,
     )
 

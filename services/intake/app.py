@@ -1,54 +1,43 @@
-"""Composition root of the intake service."""
+"""Composition root of the intake service: its routes, its subscriptions, its context."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-from services.intake import actions_api, api, documents_api, handlers, read_api
-from services.intake.blind_index import blind_index_key_from_config
+from services.intake import actions_api, api, context, documents_api, handlers, read_api
 from services.intake.settings import IntakeSettings
-from shared.crypto import MasterKeyring
+from shared.consume import Subscription
 from shared.events import intake, subjects
-from shared.service import Runtime, ServiceSpec, create_app, serve
-
-
-def keyring_from(settings: IntakeSettings) -> MasterKeyring:
-    if settings.master_key:
-        return MasterKeyring.from_config(settings.master_key)
-    if settings.master_key_file:
-        return MasterKeyring.from_file(settings.master_key_file)
-    raise RuntimeError("set VFUND_MASTER_KEY or VFUND_MASTER_KEY_FILE")
-
-
-async def load_keys(rt: Runtime) -> None:
-    settings = rt.settings
-    assert isinstance(settings, IntakeSettings)
-    keyring = keyring_from(settings)
-    rt.extras["keyring"] = keyring
-    # Duplicate detection and the idempotency digests need it: no silent running without.
-    if settings.blind_index_key:
-        encoded = settings.blind_index_key
-    elif settings.blind_index_key_file:
-        encoded = settings.blind_index_key_file.read_text()
-    else:
-        raise RuntimeError("set VFUND_BLIND_INDEX_KEY or VFUND_BLIND_INDEX_KEY_FILE")
-    rt.extras["blind_index_key"] = blind_index_key_from_config(encoded, master=keyring)
-
-
-def _routes() -> APIRouter:
-    routes = APIRouter()
-    for module in (api, read_api, documents_api, actions_api):
-        routes.include_router(module.router)
-    return routes
-
+from shared.service import ServiceSpec, create_app, serve
 
 SPEC = ServiceSpec(
     name="intake",
     title="vfund intake",
-    api=_routes(),
-    events=handlers.router,
+    settings=IntakeSettings,
+    context=context.build,
+    routers=[api.router, read_api.router, documents_api.router, actions_api.router],
+    subscriptions=[
+        Subscription(
+            "vfund.assessment.>",
+            "intake-assessment-events",
+            handlers.on_assessment_event,
+            "Case status and timeline from assessments and decisions",
+        ),
+        Subscription(
+            "vfund.disbursement.budget.>",
+            "intake-budget-events",
+            handlers.on_budget_event,
+            "Case status from reservations",
+        ),
+        Subscription(
+            "vfund.disbursement.payment.>",
+            "intake-payment-events",
+            handlers.on_payment_event,
+            "Case status from payments",
+        ),
+    ],
     migrations=Path(__file__).parent / "migrations",
     publishes=[
         (subjects.CASE_SUBMITTED, intake.CaseSubmitted),
@@ -62,14 +51,13 @@ SPEC = ServiceSpec(
         (subjects.PERSONAL_DATA_ACCESSED, intake.PersonalDataAccessed),
         (subjects.PERSONAL_DATA_ERASED, intake.PersonalDataErased),
     ],
-    startup=[load_keys],
     body_limits={"/documents": documents_api.BODY_LIMIT},
 )
 
 
 def create(settings: IntakeSettings | None = None) -> FastAPI:
-    return create_app(SPEC, settings or IntakeSettings())
+    return create_app(SPEC, settings)
 
 
 def main() -> None:
-    serve(SPEC, IntakeSettings())
+    serve(SPEC)

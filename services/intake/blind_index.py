@@ -30,7 +30,6 @@ KIND_NAME = "name"
 KIND_PHONETIC_NAME_DOB = "phonetic_name_dob"
 KIND_PHONE = "phone"
 KIND_EMAIL = "email"
-TOKEN_KINDS = (KIND_NAME, KIND_PHONETIC_NAME_DOB, KIND_PHONE, KIND_EMAIL)
 
 _DOMAIN = b"vfund/blind-index/v1/"
 

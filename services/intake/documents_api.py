@@ -13,14 +13,15 @@ from fastapi.responses import JSONResponse
 
 from services.intake import domain, records
 from services.intake import repository as repo
-from services.intake.access import case_for_change, data_key_of, emit, keyring_of, refused
+from services.intake.access import case_for_change, data_key_of, emit, refused
+from services.intake.context import Ctx, IntakeContext
 from services.intake.documents import ALLOWED_MEDIA_TYPES, MAX_DOCUMENT_BYTES, sniff_media_type
 from services.intake.multipart import MultipartError, boundary_of, parse
 from services.intake.personal import document_field, seal_with
 from shared import idempotency
 from shared.auth import Principal, require
 from shared.db import Connection
-from shared.deps import DbDep, IdempotencyKey, IfMatch, Runtime, etag
+from shared.deps import DbDep, IdempotencyKey, IfMatch, etag
 from shared.events import subjects
 from shared.events.intake import DocumentAttached
 from shared.problems import Problem
@@ -83,7 +84,7 @@ def _read_upload(body: bytes, content_type: str) -> tuple[bytes, str, str | None
 @router.post("/cases/{case_id}/documents", status_code=201, openapi_extra=UPLOAD_SCHEMA,
              responses={404: {}, 409: {}, 412: {}, 413: {}, 415: {}, 422: {}})
 async def attach_document(
-    case_id: uuid.UUID, request: Request, db: DbDep, rt: Runtime,
+    case_id: uuid.UUID, request: Request, db: DbDep, ctx: Ctx,
     principal: Annotated[Principal, Depends(require("caseworker"))],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -99,7 +100,7 @@ async def attach_document(
             domain.may_attach(case["status"])
         except domain.TransitionRefused as exc:
             raise refused(exc) from exc
-        out = await _store(tx, request, rt, case, principal, content=content,
+        out = await _store(tx, request, ctx, case, principal, content=content,
                            media_type=media_type, purpose=purpose, sha256=sha256)
         version = await records.set_status(tx, case_id=str(case_id), status=case["status"],
                                            at=datetime.now(UTC))
@@ -112,7 +113,8 @@ async def attach_document(
 
 
 async def _store(
-    tx: Connection, request: Request, rt: Any, case: asyncpg.Record, principal: Principal, *,
+    tx: Connection, request: Request, ctx: IntakeContext, case: asyncpg.Record,
+    principal: Principal, *,
     content: bytes, media_type: str, purpose: str, sha256: str,
 ) -> dict[str, Any]:
     cid = str(case["case_id"])
@@ -122,7 +124,7 @@ async def _store(
     wrapped = await data_key_of(tx, case)
     document_id = str(uuid.uuid4())
     now = datetime.now(UTC)
-    blob = seal_with(keyring_of(rt), cid, wrapped, document_field(document_id), content)
+    blob = seal_with(ctx.keyring, cid, wrapped, document_field(document_id), content)
     await records.insert_document(
         tx, document_id=document_id, case_id=cid, purpose=purpose, media_type=media_type,
         size_bytes=len(content), sha256=sha256, uploaded_by=principal.sub, at=now, blob=blob)

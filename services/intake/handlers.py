@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, cast
+from typing import Any
 
-from faststream.nats import NatsRouter
 from pydantic import ConfigDict
 
 from services.intake import domain, records
 from services.intake import repository as repo
-from shared.consume import FromContext, Poison, Retry, subscriber
+from services.intake.context import HandlerCtx
+from shared.consume import Poison, Retry
 from shared.db import Db
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
 from shared.events.envelope import CloudEvent, EventData, nats_subject_of
 
-router = NatsRouter()
 CONSUMER = "intake"
-DbDep = Annotated[Db, FromContext("db")]
 
 # Codes, ids and amounts that the timeline shows; free text never enters it.
 TIMELINE_FIELDS = frozenset({
@@ -37,30 +34,16 @@ class AnyCaseEvent(EventData):
     case_id: str
 
 
-Handler = Callable[[CloudEvent[AnyCaseEvent], Db], Awaitable[None]]
+async def on_assessment_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
+    await track(event, ctx.db)
 
 
-def _on(subject: str, *, durable: str, description: str) -> Callable[[Handler], Handler]:
-    return cast("Callable[[Handler], Handler]",
-                subscriber(router, subject, durable=durable, description=description))
+async def on_budget_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
+    await track(event, ctx.db)
 
 
-@_on("vfund.assessment.>", durable="intake-assessment-events",
-     description="Case status and timeline from assessments and decisions")
-async def on_assessment_event(event: CloudEvent[AnyCaseEvent], db: DbDep) -> None:
-    await track(event, db)
-
-
-@_on("vfund.disbursement.budget.>", durable="intake-budget-events",
-     description="Case status from reservations")
-async def on_budget_event(event: CloudEvent[AnyCaseEvent], db: DbDep) -> None:
-    await track(event, db)
-
-
-@_on("vfund.disbursement.payment.>", durable="intake-payment-events",
-     description="Case status from payments")
-async def on_payment_event(event: CloudEvent[AnyCaseEvent], db: DbDep) -> None:
-    await track(event, db)
+async def on_payment_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
+    await track(event, ctx.db)
 
 
 async def track(event: CloudEvent[AnyCaseEvent], db: Db) -> None:

@@ -14,12 +14,12 @@ from services.intake import repository as repo
 from services.intake.access import (
     PERSONAL_READERS,
     emit,
-    keyring_of,
     not_found,
     reads_personal,
     visible,
 )
 from services.intake.api import READERS, money, summary
+from services.intake.context import Ctx
 from services.intake.personal import (
     FACTS,
     INFORMATION_PREFIX,
@@ -33,7 +33,7 @@ from services.intake.schemas import CaseOut
 from shared.auth import ASSESSORS, Principal, require
 from shared.crypto import CryptoError
 from shared.db import Connection
-from shared.deps import DbDep, Runtime, etag
+from shared.deps import DbDep, etag
 from shared.events import subjects
 from shared.events.intake import PersonalDataAccessed
 from shared.problems import Problem
@@ -44,7 +44,7 @@ Purpose = Annotated[str, Query(pattern=r"^[a-z_]{3,40}$")]
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
 async def read_case(
-    case_id: uuid.UUID, request: Request, response: Response, db: DbDep, rt: Runtime,
+    case_id: uuid.UUID, request: Request, response: Response, db: DbDep, ctx: Ctx,
     principal: Annotated[Principal, Depends(require(*READERS))],
     purpose: Purpose = "case_review",
 ) -> dict[str, Any]:
@@ -61,7 +61,7 @@ async def read_case(
             if sealed is None:
                 raise Problem(500, "the case's data key is missing", code="data-key-missing")
             try:
-                opened = open_sealed(keyring_of(rt), cid, *sealed)
+                opened = open_sealed(ctx.keyring, cid, *sealed)
             except CryptoError as exc:
                 raise Problem(500, "the case's personal data could not be decrypted",
                               code="decryption-failed") from exc
@@ -125,7 +125,7 @@ async def _accessed(
             responses={200: {"content": {"application/pdf": {}, "image/png": {},
                                          "image/jpeg": {}}}})
 async def download_document(
-    case_id: uuid.UUID, document_id: uuid.UUID, request: Request, db: DbDep, rt: Runtime,
+    case_id: uuid.UUID, document_id: uuid.UUID, request: Request, db: DbDep, ctx: Ctx,
     principal: Annotated[Principal, Depends(require("caseworker", *ASSESSORS))],
     purpose: Purpose = "document_review",
 ) -> Response:
@@ -141,7 +141,7 @@ async def download_document(
         if doc["blob"] is None or wrapped is None:
             raise Problem(410, "the document was erased with the case's personal data",
                           code="personal-data-erased")
-        content = open_one(keyring_of(rt), cid, wrapped, document_field(did), bytes(doc["blob"]))
+        content = open_one(ctx.keyring, cid, wrapped, document_field(did), bytes(doc["blob"]))
         await _accessed(tx, request, case, principal, purpose)
     return Response(content, media_type=doc["media_type"], headers={
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",

@@ -6,7 +6,6 @@ from shared.settings import Settings
 
 
 class IntakeSettings(Settings):
-    service: str = "intake"
     http_port: int = 8001
     master_key: str | None = None
     master_key_file: Path | None = None

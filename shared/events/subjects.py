@@ -58,4 +58,3 @@ def deadletter(service: str) -> str:
     return f"vfund.deadletter.{service}"
 
 
-DEADLETTER_ALL: Final = "vfund.deadletter.>"

@@ -155,7 +155,7 @@ def test_an_export_verifies_offline_and_any_edit_is_named(
     key = str(stack.keys.audit_public)  # type: ignore[union-attr]
     good = tmp_path / "good.jsonl"
     good.write_bytes(export.content)
-    cli = [sys.executable, "-m", "services.cli", "audit", "verify", str(good), "--public-key", key]
+    cli = [sys.executable, "-m", "dev.cli", "audit", "verify", str(good), "--public-key", key]
     done = subprocess.run([*cli, "--tree-head", str(heads)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("OK: "), done.stdout + done.stderr
 

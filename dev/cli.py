@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import os
 import sys
 from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dev.provision import (
     SERVICES,
@@ -18,33 +19,49 @@ from dev.provision import (
 )
 
 
+class ProvisionSettings(BaseSettings):
+    """What `vfund provision` reads from the environment (a deployment's orchestrator sets it)."""
+
+    model_config = SettingsConfigDict(env_prefix="VFUND_", extra="ignore")
+
+    database_url: str | None = None  # a superuser DSN
+    nats_url: str | None = None
+    secrets_dir: Path | None = None
+    stream_replicas: int = 1
+    # In a deployment the passwords come from the orchestrator's secrets, the same ones the
+    # services connect with; unset, the ones generated under the secrets folder are used.
+    intake_db_password: str | None = None
+    assessment_db_password: str | None = None
+    disbursement_db_password: str | None = None
+    audit_db_password: str | None = None
+    audit_owner_db_password: str | None = None
+
+    def password_of(self, service: str, *, owner: bool = False) -> str | None:
+        value = getattr(self, f"{service}_{'owner_' if owner else ''}db_password", None)
+        return value if isinstance(value, str) else None
+
+
 def _provision(args: argparse.Namespace) -> int:
-    admin = os.environ.get("VFUND_DATABASE_URL")
-    nats_url = os.environ.get("VFUND_NATS_URL")
+    settings = ProvisionSettings()
+    admin, nats_url = settings.database_url, settings.nats_url
     if not admin or not nats_url:
         print("set VFUND_DATABASE_URL (superuser DSN) and VFUND_NATS_URL", file=sys.stderr)
         return 2
-    secrets_dir = Path(os.environ.get("VFUND_SECRETS_DIR", args.secrets))
-    replicas = int(os.environ.get("VFUND_STREAM_REPLICAS", "1"))
+    secrets_dir = settings.secrets_dir or Path(args.secrets)
     host = (
         "postgresql://{user}:{password}@" + admin.split("@", 1)[1].split("/", 1)[0] + "/{database}"
     )
 
     async def run() -> None:
-        await provision_stream(nats_url, replicas=replicas)
+        await provision_stream(nats_url, replicas=settings.stream_replicas)
         for name in SERVICES:
             db = service_db(secrets_dir, name)
-            # In a deployment the passwords come from the environment (the orchestrator's
-            # secrets), the same ones the services connect with.
-            db = dataclasses.replace(
-                db,
-                password=os.environ.get(f"VFUND_{name.upper()}_DB_PASSWORD", db.password),
-                owner_password=os.environ.get(
-                    f"VFUND_{name.upper()}_OWNER_DB_PASSWORD",
-                    os.environ.get(f"VFUND_{name.upper()}_DB_PASSWORD", db.owner_password)
-                    if db.owner_role == db.role else db.owner_password,
-                ),
+            password = settings.password_of(name) or db.password
+            separate_owner = db.owner_role != db.role
+            owner_password = settings.password_of(name, owner=True) or (
+                db.owner_password if separate_owner else password
             )
+            db = dataclasses.replace(db, password=password, owner_password=owner_password)
             await provision_database(admin, db, host)
             print(f"provisioned {name}")
 
