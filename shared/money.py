@@ -177,7 +177,11 @@ MINOR_UNITS: dict[str, int] = {
     "UYW": 4,
 }
 
-_DECIMAL_RE = re.compile(r"^\d{1,15}(\.\d{1,4})?$")
+_DECIMAL_RE = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+# The largest amount vfund accepts, in minor units of any currency (10^13 CHF, 10^15 JPY). A
+# total of a thousand of them still fits PostgreSQL's bigint (9.2 * 10^18), so no sum of
+# accepted amounts that a case, a batch or a grant holds can overflow its column.
+MAX_MINOR = 10**15
 
 
 class MoneyError(ValueError):
@@ -204,6 +208,10 @@ def to_minor(amount: str | Decimal, currency: str) -> int:
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise MoneyError(f"{currency} has {exponent} decimal places; {text} has more")
+    if scaled > MAX_MINOR:
+        raise MoneyError(
+            f"amount is above the largest vfund accepts ({from_minor(MAX_MINOR, currency)})"
+        )
     return int(scaled)
 
 
@@ -277,6 +285,5 @@ Currency = Annotated[
 ]
 DecimalString = Annotated[
     str,
-    Field(pattern=r"^\d{1,15}(\.\d{1,4})?$", max_length=20, examples=["1250.00"]),
+    Field(pattern=r"^\d{1,12}(\.\d{1,4})?$", max_length=17, examples=["1250.00"]),
 ]
-
