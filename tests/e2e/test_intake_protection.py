@@ -89,7 +89,13 @@ def test_erasure_shreds_personal_data_and_keeps_the_case(api: Api, stack: Stack)
                               user="caseworker-a"), 403)
     assert_problem(api.delete("intake", path, user="admin-1"), 422)
     assert_problem(api.delete("intake", path + "?legal_basis=because", user="admin-1"), 422)
-    erased = api.delete("intake", path + "?legal_basis=consent_withdrawn", user="admin-1")
+    reviewed = api.get("intake", f"/cases/{case_id}", user="admin-1").headers["ETag"]
+    erased = api.delete(
+        "intake",
+        path + "?legal_basis=consent_withdrawn",
+        user="admin-1",
+        headers={"If-Match": reviewed},
+    )
     assert erased.status_code == 200, erased.text
     case = api.get("intake", f"/cases/{case_id}", user="caseworker-a")
     assert case.status_code == 200
@@ -114,7 +120,7 @@ def test_erasure_shreds_personal_data_and_keeps_the_case(api: Api, stack: Stack)
     assert_problem(api.post("intake", f"/cases/{case_id}/information", user="caseworker-a",
                             json={"request_id": request_id, "answer": "x"}), 409)
     assert_problem(api.delete("intake", path + "?legal_basis=consent_withdrawn",
-                              user="admin-1"), 409)
+                              user="admin-1", headers={"If-Match": erased.headers["ETag"]}), 409)
 
 
 def test_rotate_master_key_rewraps_every_data_key(api: Api, stack: Stack) -> None:

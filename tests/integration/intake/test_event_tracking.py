@@ -12,8 +12,8 @@ from support import scratch_database
 
 from dev.provision import migrate_service
 from dev.stack import Stack
-from services.intake import domain
-from services.intake import repository as repo
+from services.intake.domain import status as domain
+from services.intake.repository import cases as repo
 from shared.db import Db
 from shared.events import subjects
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from services.intake import domain
-from services.intake.domain import (
+from services.intake.domain import status as domain
+from services.intake.domain.status import (
     APPROVED,
     AWAITING_FUNDS,
     CLOSED,
@@ -18,9 +18,9 @@ from services.intake.domain import (
     REJECTED,
     SUBMITTED,
     WITHDRAWN,
-    TransitionRefused,
     after_event,
 )
+from shared.errors import DomainError, Refusal
 from shared.events import subjects as s
 
 
@@ -88,21 +88,24 @@ def test_withdrawal_before_payment(status: str) -> None:
 
 @pytest.mark.parametrize("status", [PAID, CLOSED, WITHDRAWN, REJECTED])
 def test_no_withdrawal_once_paid_or_final(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.withdraw(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "not-withdrawable")
 
 
 @pytest.mark.parametrize("status", sorted(domain.STATUSES - {PAID}))
 def test_report_only_when_paid(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.submit_report(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "not-paid")
     assert domain.submit_report(PAID) == CLOSED
 
 
 @pytest.mark.parametrize("status", [APPROVED, REJECTED, PAID, WITHDRAWN, CLOSED])
 def test_no_answers_after_the_assessment(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.may_answer(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "assessment-over")
     domain.may_answer(INFORMATION_REQUESTED)
 
 
