@@ -8,16 +8,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from shared.events.intake import MAX_MATCHES
-from shared.money import MAX_MINOR
+from shared.money import MAX_MINOR, MINOR_UNITS
 from shared.types import visible
 
 MAX_DOCUMENTS_PER_CASE: Final = 50
 # Cases one possible-duplicate event names: a common name may match many cases, and an event
 # must stay far below the stream's message size. The first matches by id are named.
 MAX_DUPLICATE_MATCHES: Final = MAX_MATCHES
-# A case's total in one currency: no more than one amount may be, so that an approval of the
-# whole case is itself an amount every service downstream accepts and stores.
-MAX_CASE_TOTAL_MINOR: Final = MAX_MINOR
+# The integer digits of an amount on the wire (shared.money.DecimalString: "^\d{1,12}...").
+WIRE_INTEGER_DIGITS: Final = 12
 
 EARLIEST_BIRTH: Final = date(1900, 1, 1)
 # A consent older than this is no consent to a request made now: it must be asked again.
@@ -47,12 +46,20 @@ def consent_date_problem(given: date, now: datetime) -> str | None:
     return None
 
 
+def largest_total_minor(currency: str) -> int:
+    """The most a case may ask for in one currency: one amount, at most, that vfund accepts
+    (MAX_MINOR) and writes on the wire (12 integer digits, which end first in currencies of up
+    to 3 decimals). An approval of the whole case, a reservation or a shortfall of it is then
+    an amount every service downstream can hold, store and publish."""
+    return min(MAX_MINOR, 10 ** (WIRE_INTEGER_DIGITS + MINOR_UNITS[currency]) - 1)
+
+
 def totals_problem(amounts: Iterable[tuple[int, str]]) -> str | None:
-    """A case's total per currency must itself be an amount vfund accepts."""
+    """A case's total per currency must itself be an amount vfund accepts and writes."""
     totals: dict[str, int] = {}
     for minor, currency in amounts:
         totals[currency] = totals.get(currency, 0) + minor
-    over = sorted(c for c, total in totals.items() if total > MAX_CASE_TOTAL_MINOR)
+    over = sorted(c for c, total in totals.items() if total > largest_total_minor(c))
     if over:
         return f"the total in {', '.join(over)} is above the largest amount vfund accepts"
     return None

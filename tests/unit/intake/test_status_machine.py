@@ -63,8 +63,14 @@ def test_after_event(current: str, subject: str, expected: str) -> None:
     assert after_event(current, subject) == expected
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations([
-    s.CASE_APPROVED, s.BUDGET_RESERVED, s.PAYMENT_SCHEDULED, s.PAYMENT_SENT])))
+@pytest.mark.parametrize(
+    "order",
+    list(
+        itertools.permutations(
+            [s.CASE_APPROVED, s.BUDGET_RESERVED, s.PAYMENT_SCHEDULED, s.PAYMENT_SENT]
+        )
+    ),
+)
 def test_any_arrival_order_ends_paid(order: tuple[str, ...]) -> None:
     status = IN_ASSESSMENT
     for subject in order:
@@ -73,15 +79,21 @@ def test_any_arrival_order_ends_paid(order: tuple[str, ...]) -> None:
 
 
 def test_answering_the_last_open_request_returns_to_assessment() -> None:
-    assert domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=1) \
+    assert (
+        domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=1)
         == INFORMATION_REQUESTED
-    assert domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=0) \
+    )
+    assert (
+        domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=0)
         == IN_ASSESSMENT
+    )
     assert domain.after_information_provided(IN_ASSESSMENT, open_requests_left=0) == IN_ASSESSMENT
 
 
-@pytest.mark.parametrize("status", [SUBMITTED, IN_ASSESSMENT, INFORMATION_REQUESTED, APPROVED,
-                                    AWAITING_FUNDS, PAYMENT_SCHEDULED])
+@pytest.mark.parametrize(
+    "status",
+    [SUBMITTED, IN_ASSESSMENT, INFORMATION_REQUESTED, APPROVED, AWAITING_FUNDS, PAYMENT_SCHEDULED],
+)
 def test_withdrawal_before_payment(status: str) -> None:
     assert domain.withdraw(status) == WITHDRAWN
 
