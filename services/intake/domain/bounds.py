@@ -51,7 +51,8 @@ def largest_total_minor(currency: str) -> int:
     (MAX_MINOR) and writes on the wire (12 integer digits, which end first in currencies of up
     to 3 decimals). An approval of the whole case, a reservation or a shortfall of it is then
     an amount every service downstream can hold, store and publish."""
-    return min(MAX_MINOR, 10 ** (WIRE_INTEGER_DIGITS + MINOR_UNITS[currency]) - 1)
+    written: int = 10 ** (WIRE_INTEGER_DIGITS + MINOR_UNITS[currency]) - 1
+    return min(MAX_MINOR, written)
 
 
 def totals_problem(amounts: Iterable[tuple[int, str]]) -> str | None:
