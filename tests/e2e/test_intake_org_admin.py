@@ -30,9 +30,14 @@ def cases(api: Api, stack: Stack) -> dict[str, str]:
     """A case of org-a with an answered information request and a document; one of org-b."""
     own = _submit(api, "caseworker-a")
     request_id = str(uuid.uuid4())
-    publish(stack, subjects.INFORMATION_REQUESTED, InformationRequested(
-        case_id=own, request_id=request_id, question_category="identity",
-        requested_by="legal-1"), case_id=own)  # fmt: skip
+    publish(
+        stack,
+        subjects.INFORMATION_REQUESTED,
+        InformationRequested(
+            case_id=own, request_id=request_id, question_category="identity", requested_by="legal-1"
+        ),
+        case_id=own,
+    )
     wait_for(
         lambda: (
             api.get("intake", f"/cases/{own}", user=ADMIN).json()["status"]

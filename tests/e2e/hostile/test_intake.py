@@ -188,7 +188,7 @@ def test_bidi_controls_joiners_and_other_scripts_are_kept_exactly(api: Api) -> N
         victim__contact="\u0627\u062a\u0635\u0644 \u0639\u0628\u0631 \u0627\u0644\u0645\u0643\u062a\u0628 \u200f+961",
         facts="line one\n\tline two \u2067\u05e9\u05dc\u05d5\u05dd\u2069",
         item__description="\u0639\u0645\u0644\u064a\u0629 \u062c\u0631\u0627\u062d\u064a\u0629",
-    )  # fmt: skip
+    )
     case = _submit(api, body)["case_id"]
     read = api.get("intake", f"/cases/{case}", user="caseworker-a").json()
     assert read["victim"]["full_name"] == body["victim"]["full_name"]
@@ -213,8 +213,11 @@ def test_a_case_total_at_the_bound_is_accepted_and_published_exactly(
 
     event = wait_for(submitted, what="case.submitted of the bounded case")
     assert [i["amount"] for i in event["data"]["items"]] == amounts
-    rows = query(stack, "SELECT sum(amount_minor) AS total FROM case_items WHERE case_id = $1",
-                 uuid.UUID(case))  # fmt: skip
+    rows = query(
+        stack,
+        "SELECT sum(amount_minor) AS total FROM case_items WHERE case_id = $1",
+        uuid.UUID(case),
+    )
     assert rows[0]["total"] == 99_999_999_999_999
 
 
@@ -294,9 +297,17 @@ def _drive_every_intake_event(api: Api, stack: Stack) -> None:
         "intake", f"/cases/{case}/documents", user="caseworker-a", files={"file": ("a.pdf", PDF)}
     ).json()["document_id"]
     request_id = str(uuid.uuid4())
-    publish(stack, subjects.INFORMATION_REQUESTED, InformationRequested(
-        case_id=case, request_id=request_id, question_category="identity",
-        requested_by="legal-1"), case_id=case)  # fmt: skip
+    publish(
+        stack,
+        subjects.INFORMATION_REQUESTED,
+        InformationRequested(
+            case_id=case,
+            request_id=request_id,
+            question_category="identity",
+            requested_by="legal-1",
+        ),
+        case_id=case,
+    )
     wait_for(
         lambda: api.get("intake", f"/cases/{case}", user="legal-1").json()["information_requests"],
         what="the information request at intake",

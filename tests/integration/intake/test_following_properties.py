@@ -89,22 +89,42 @@ EVENTS = st.fixed_dictionaries(
 )
 @example(  # the information request a page cannot show: refused, never half-applied
     {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/vfund/assessment",
-        "type": "org.vfund.assessment.case.information_requested.v1", "subject": KNOWN,
-        "time": AT.isoformat(), "correlationid": "c", "causationid": "c", "actor": "legal-1",
-        "data": {"case_id": KNOWN, "request_id": "r\x00", "question_category": "identity",
-                 "requested_by": "legal-1"},
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/vfund/assessment",
+        "type": "org.vfund.assessment.case.information_requested.v1",
+        "subject": KNOWN,
+        "time": AT.isoformat(),
+        "correlationid": "c",
+        "causationid": "c",
+        "actor": "legal-1",
+        "data": {
+            "case_id": KNOWN,
+            "request_id": "r\x00",
+            "question_category": "identity",
+            "requested_by": "legal-1",
+        },
     }
-)  # fmt: skip
+)
 @example(  # a NUL, a huge integer and a nested object where the timeline shows values
     {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/vfund/assessment",
-        "type": "org.vfund.assessment.case.approved.v1", "subject": KNOWN,
-        "time": "0001-01-01T00:00:00+14:00", "correlationid": "c", "causationid": "c",
-        "actor": "m\x00", "data": {"case_id": KNOWN, "reason_code": "\x00", "amount": 10**40,
-                                   "grant_id": {"a": [1, None]}},
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/vfund/assessment",
+        "type": "org.vfund.assessment.case.approved.v1",
+        "subject": KNOWN,
+        "time": "0001-01-01T00:00:00+14:00",
+        "correlationid": "c",
+        "causationid": "c",
+        "actor": "m\x00",
+        "data": {
+            "case_id": KNOWN,
+            "reason_code": "\x00",
+            "amount": 10**40,
+            "grant_id": {"a": [1, None]},
+        },
     }
-)  # fmt: skip
+)
 @given(raw=EVENTS)
 async def test_any_event_is_applied_or_refused_cleanly(db: Db, raw: dict[str, Any]) -> None:
     try:
@@ -144,12 +164,22 @@ async def test_an_information_request_is_stored_with_its_status_move(db: Db) -> 
     """The one event that writes more than the case row: both in one transaction."""
     request_id = str(uuid.uuid4())
     raw = {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/vfund/assessment",
-        "type": "org.vfund.assessment.case.information_requested.v1", "subject": KNOWN,
-        "time": AT.isoformat(), "correlationid": "c", "causationid": "c", "actor": "legal-1",
-        "data": {"case_id": KNOWN, "request_id": request_id, "question_category": "identity",
-                 "requested_by": "legal-1"},
-    }  # fmt: skip
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/vfund/assessment",
+        "type": "org.vfund.assessment.case.information_requested.v1",
+        "subject": KNOWN,
+        "time": AT.isoformat(),
+        "correlationid": "c",
+        "causationid": "c",
+        "actor": "legal-1",
+        "data": {
+            "case_id": KNOWN,
+            "request_id": request_id,
+            "question_category": "identity",
+            "requested_by": "legal-1",
+        },
+    }
     taken = followed(CloudEvent[AnyCaseEvent].model_validate(raw))
     assert taken.subject == subjects.INFORMATION_REQUESTED and taken.request is not None
     await follow(db, taken)

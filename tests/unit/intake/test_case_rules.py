@@ -119,9 +119,12 @@ def test_a_report_closes_a_paid_case_and_names_only_its_documents() -> None:
         "unknown-documents",
     )
     assert problem.errors == [
-        {"field": "document_ids", "code": "unknown_document",
-         "message": "not a document of this case: d-2"}
-    ]  # fmt: skip
+        {
+            "field": "document_ids",
+            "code": "unknown_document",
+            "message": "not a document of this case: d-2",
+        }
+    ]
     # The status is refused first: an unpaid case's report is a conflict whatever it names.
     refused(
         lambda: rules.submit_report(CASE, document_ids=["d-2"], unknown_documents=["d-2"]),
