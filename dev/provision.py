@@ -35,6 +35,7 @@ DEMO_USERS: dict[str, dict[str, object]] = {
     "finance-2": {"name": "Finance Officer 2", "roles": ["finance"]},
     "auditor-1": {"name": "Auditor 1", "roles": ["auditor"]},
     "admin-1": {"name": "Admin 1", "roles": ["admin"]},
+    "orgadmin-a": {"name": "Org Admin A", "roles": ["org_admin"], "org": "org-a"},
 }
 
 

@@ -19,6 +19,8 @@ from shared.problems import Problem
 ROLES = frozenset(
     {
         "caseworker",
+        "org_admin",
+        "donor",
         "medical_assessor",
         "legal_assessor",
         "fund_manager",

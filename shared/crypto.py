@@ -18,9 +18,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-MASTER_KEY_ENV = "VFUND_MASTER_KEY"
-MASTER_KEY_FILE_ENV = "VFUND_MASTER_KEY_FILE"
-
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96-bit GCM nonce, random per encryption
 TAG_BYTES = 16
@@ -126,19 +123,6 @@ class MasterKeyring:
                 f"cannot read master key file {os.fspath(path)!r}: {reason}"
             ) from None
         return cls.from_config(text)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> MasterKeyring:
-        """From ``VFUND_MASTER_KEY`` or ``VFUND_MASTER_KEY_FILE`` (exactly one must be set)."""
-        env = os.environ if environ is None else environ
-        value, path = env.get(MASTER_KEY_ENV), env.get(MASTER_KEY_FILE_ENV)
-        if value and path:
-            raise KeyringError(f"set {MASTER_KEY_ENV} or {MASTER_KEY_FILE_ENV}, not both")
-        if path:
-            return cls.from_file(path)
-        if value:
-            return cls.from_config(value)
-        raise KeyringError(f"no master key: set {MASTER_KEY_ENV} or {MASTER_KEY_FILE_ENV}")
 
     def to_config(self) -> str:
         """The configuration string, active key first. Secret: write it only to a key file."""

@@ -36,8 +36,11 @@ _BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 def _text(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise ValueError("must not contain unpaired surrogate code points")
+    try:
+        # Refuses any surrogate code point, in C: a loop in Python cost 0.15 us a character.
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain unpaired surrogate code points") from None
     return value
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake import actions_api, api, context, documents_api, handlers, read_api
+from services.intake import actions_api, cases_api, context, documents_api, handlers
 from services.intake.settings import IntakeSettings
 from shared.consume import Subscription
 from shared.events import intake, subjects
@@ -17,7 +17,7 @@ SPEC = ServiceSpec(
     title="vfund intake",
     settings=IntakeSettings,
     context=context.build,
-    routers=[api.router, read_api.router, documents_api.router, actions_api.router],
+    routers=[cases_api.router, documents_api.router, actions_api.router],
     subscriptions=[
         Subscription(
             "vfund.assessment.>",

@@ -6,10 +6,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -177,16 +175,6 @@ def blind_index_key_from_config(value: str, *, master: MasterKeyring | None = No
     if master is not None and master.holds_key_material(key):
         raise BlindIndexKeyError(f"{BLIND_INDEX_KEY_ENV} must not be one of the master keys")
     return key
-
-
-def blind_index_key_from_env(
-    environ: Mapping[str, str] | None = None, *, master: MasterKeyring | None = None
-) -> bytes:
-    env = os.environ if environ is None else environ
-    value = env.get(BLIND_INDEX_KEY_ENV)
-    if not value:
-        raise BlindIndexKeyError(f"no blind index key: set {BLIND_INDEX_KEY_ENV}")
-    return blind_index_key_from_config(value, master=master)
 
 
 def _digest(key: bytes, kind: str, value: str) -> bytes:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+from shared.events import intake
+from shared.events.intake import MediaType
+
+MAX_DOCUMENT_BYTES: Final = intake.MAX_DOCUMENT_BYTES
 # How many leading bytes sniff_media_type needs to decide.
 SNIFF_BYTES = 16
 
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
+PDF: Final = "application/pdf"
+JPEG: Final = "image/jpeg"
+PNG: Final = "image/png"
 ALLOWED_MEDIA_TYPES = frozenset({PDF, JPEG, PNG})
 
 # "%PDF-" then a version such as "1.7" or "2.0". Readers tolerate junk before the header; we
@@ -20,7 +24,7 @@ _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def sniff_media_type(head: bytes) -> str | None:
+def sniff_media_type(head: bytes) -> MediaType | None:
     """``application/pdf``, ``image/jpeg`` or ``image/png`` if ``head`` starts like one, else None.
 
     Pass at least the first ``SNIFF_BYTES`` bytes. A match says what the file claims to be, not

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import UTC
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationError
 
-from services.intake import domain, records
-from services.intake import repository as repo
+from services.intake.commands.following import Followed, follow
 from services.intake.context import HandlerCtx
-from shared.consume import Poison, Retry
-from shared.db import Db
+from services.intake.domain.bounds import plain, timeline_detail
+from shared.consume import Poison
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
 from shared.events.envelope import CloudEvent, EventData, nats_subject_of
-
-CONSUMER = "intake"
-
-# Codes, ids and amounts that the timeline shows; free text never enters it.
-TIMELINE_FIELDS = frozenset({
-    "reason_code", "stage", "recommendation", "amount", "currency", "payment_id", "request_id",
-    "question_category", "grant_id", "reservation_id", "batch_id", "due_at",
-    "decided_by", "shortfall", "fast_track", "kind",
-})
 
 
 class AnyCaseEvent(EventData):
@@ -35,51 +25,59 @@ class AnyCaseEvent(EventData):
 
 
 async def on_assessment_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
-    await track(event, ctx.db)
+    await follow(ctx.db, followed(event))
 
 
 async def on_budget_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
-    await track(event, ctx.db)
+    await follow(ctx.db, followed(event))
 
 
 async def on_payment_event(event: CloudEvent[AnyCaseEvent], ctx: HandlerCtx) -> None:
-    await track(event, ctx.db)
+    await follow(ctx.db, followed(event))
 
 
-async def track(event: CloudEvent[AnyCaseEvent], db: Db) -> None:
+def followed(event: CloudEvent[AnyCaseEvent]) -> Followed:
+    """What intake takes of an event; Poison for one it can never apply."""
     subject = nats_subject_of(event)
-    case_id = event.data.case_id
-    if not _is_uuid(case_id):
-        raise Poison("the case id is not a UUID")
+    case_id = _uuid(event.data.case_id)
+    if case_id is None or not plain(event.id):
+        raise Poison("the case id is not a UUID, or the event id no id")
+    try:
+        at = event.time.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise Poison("the event's time is out of range") from exc
+    parts = subject.split(".", 2)
+    if len(parts) < 3 or not plain(parts[2]):
+        raise Poison("the event type names no event")
     request = _information_request(event) if subject == subjects.INFORMATION_REQUESTED else None
-    extra = event.data.model_extra or {}
-    detail: dict[str, Any] = {k: v for k, v in extra.items() if k in TIMELINE_FIELDS}
-    kind = subject.removeprefix("vfund.").split(".", 1)[1]
-    # One statement applies the usual event (the one round trip, its own transaction); an
-    # information request also stores the request, in the same transaction.
-    async with db.transaction() if request else db.connection() as conn:
-        known, first = await repo.record_event(
-            conn, case_id=case_id, consumer=CONSUMER, event_id=event.id, at=event.time,
-            kind=kind, actor=event.actor, detail=detail, moves=domain.moves_on(subject))
-        if not known:
-            raise Retry("case not known yet")
-        if first and request is not None:
-            await records.add_request(
-                conn, request_id=request.request_id, case_id=case_id,
-                question_category=request.question_category,
-                requested_by=request.requested_by, at=event.time)
+    return Followed(
+        event_id=event.id,
+        case_id=case_id,
+        subject=subject,
+        kind=parts[2],
+        at=at,
+        # A producer's actor the timeline cannot show is left out rather than the event lost.
+        actor=event.actor if plain(event.actor) else None,
+        detail=timeline_detail(event.data.model_extra or {}),
+        request=request,
+    )
 
 
 def _information_request(event: CloudEvent[AnyCaseEvent]) -> InformationRequested:
     try:
-        return InformationRequested.model_validate(event.data.model_dump())
-    except ValueError as exc:
+        request = InformationRequested.model_validate(event.data.model_dump())
+    except ValidationError as exc:
         raise Poison("information request without its ids") from exc
+    if not all(plain(v) for v in (request.request_id, request.question_category)):
+        raise Poison("information request with ids a page cannot show")
+    if not plain(request.requested_by):
+        raise Poison("information request without a requester")
+    return request
 
 
-def _is_uuid(value: str) -> bool:
+def _uuid(value: str) -> str | None:
+    """The id in the form PostgreSQL reads back, or None for what is not a UUID."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except ValueError:
-        return False
-    return True
+        return None

@@ -64,19 +64,28 @@ def parse(body: bytes, boundary: bytes) -> dict[str, Part]:
             raise MultipartError("a field is repeated or there are too many parts")
         filename = options.get(b"filename")
         declared = headers.get(b"content-type")
-        part = Part(key, filename.decode("utf-8", "replace") if filename is not None else None,
-                    declared.decode("latin-1").strip().lower() if declared else None)
+        part = Part(
+            key,
+            filename.decode("utf-8", "replace") if filename is not None else None,
+            declared.decode("latin-1").strip().lower() if declared else None,
+        )
         parts[key] = part
         current[:] = [part]
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         current[0].data.extend(data[start:end])
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
-        "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
     try:
         parser.write(body)
         parser.finalize()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import orjson
@@ -62,3 +64,10 @@ def open_one(
     keyring: MasterKeyring, case_id: str, wrapped: WrappedKey, field: str, blob: bytes
 ) -> bytes:
     return decrypt_field(unwrap(keyring, wrapped, case_id), case_id, field, blob)
+
+
+def fingerprint(key: bytes, payload: Any) -> dict[str, str]:
+    """What the idempotency table keeps of a body with personal data: a keyed digest of it."""
+    raw = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    digest = hmac.new(key, b"vfund/idempotency/v1\x00" + raw, hashlib.sha256).hexdigest()
+    return {"hmac": digest}

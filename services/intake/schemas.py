@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.intake.domain import bounds
 from shared.events.common import Category, Urgency
-from shared.events.intake import WithdrawalReason
+from shared.events.intake import (
+    MAX_DOCUMENT_IDS,
+    MAX_ITEMS,
+    DuplicateRulingReason,
+    WithdrawalReason,
+)
 from shared.money import Currency, DecimalString, to_minor
-from shared.types import IsoDate
+from shared.types import IsoDate, Line, Name, Text
+
+Day = date  # ConsentIn's field `date` hides the type's name inside that class
 
 
 def _iso_country(code: str) -> str:
@@ -21,9 +29,14 @@ def _iso_country(code: str) -> str:
     return code
 
 
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SY"]),
-                    AfterValidator(_iso_country)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+Country = Annotated[
+    str, Field(pattern=r"^[A-Z]{2}$", examples=["SY"]), AfterValidator(_iso_country)
+]
+
+
+def _checked(problem: str | None) -> None:
+    if problem is not None:
+        raise ValueError(problem)
 
 
 class _In(BaseModel):
@@ -32,24 +45,23 @@ class _In(BaseModel):
 
 
 class VictimIn(_In):
-    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    full_name: Annotated[Name, Field(min_length=1, max_length=200)]
     date_of_birth: IsoDate | None = None
     sex: Literal["female", "male", "other", "undisclosed"] | None = None
     nationality: Country | None = None
-    contact: Annotated[str, Field(max_length=500)] | None = None
+    contact: Annotated[Text, Field(max_length=500)] | None = None
 
-    @model_validator(mode="after")
-    def _plausible_birth(self) -> VictimIn:
-        if self.date_of_birth is not None and not (
-            date(1900, 1, 1) <= self.date_of_birth <= date.today()
-        ):
-            raise ValueError("date_of_birth must be between 1900-01-01 and today")
-        return self
+    @field_validator("date_of_birth")
+    @classmethod
+    def _plausible_birth(cls, born: date | None) -> date | None:
+        if born is not None:
+            _checked(bounds.birth_date_problem(born, datetime.now(UTC)))
+        return born
 
 
 class ItemIn(_In):
     category: Category
-    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    description: Annotated[Text, Field(min_length=1, max_length=2000)]
     amount: DecimalString
     currency: Currency
 
@@ -64,17 +76,29 @@ class ConsentIn(_In):
     given: Literal[True]
     date: IsoDate
 
+    @field_validator("date")
+    @classmethod
+    def _plausible(cls, given: Day) -> Day:
+        _checked(bounds.consent_date_problem(given, datetime.now(UTC)))
+        return given
+
 
 class CaseIn(_In):
     victim: VictimIn
     country: Country
     urgency: Urgency
-    items: Annotated[list[ItemIn], Field(min_length=1, max_length=20)]
-    facts: Annotated[str, Field(min_length=1, max_length=20_000)]
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
+    facts: Annotated[Text, Field(min_length=1, max_length=20_000)]
     no_other_support: Literal[True] = Field(
         description="the caseworker confirms no other support is reachable; must be true"
     )
     consent: ConsentIn
+
+    @field_validator("items")
+    @classmethod
+    def _totals_bounded(cls, items: list[ItemIn]) -> list[ItemIn]:
+        _checked(bounds.totals_problem((to_minor(i.amount, i.currency), i.currency) for i in items))
+        return items
 
 
 class _Out(BaseModel):
@@ -150,12 +174,12 @@ class CaseOut(CaseSummary):
     facts: str | None = None
 
 
-DocumentIds = Annotated[list[uuid.UUID], Field(max_length=20)]
+DocumentIds = Annotated[list[uuid.UUID], Field(max_length=MAX_DOCUMENT_IDS)]
 
 
 class InformationIn(_In):
-    request_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-    answer: Annotated[str, Field(min_length=1, max_length=20_000)]
+    request_id: Annotated[Line, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    answer: Annotated[Text, Field(min_length=1, max_length=20_000)]
     document_ids: DocumentIds = []
 
 
@@ -164,22 +188,11 @@ class WithdrawIn(_In):
 
 
 class ReportIn(_In):
-    document_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=20)]
-
-
-DuplicateRulingReason = Literal[
-    "different_person", "same_person_other_need", "data_entry_error", "other"
-]
+    document_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_DOCUMENT_IDS)]
 
 
 class DuplicateRulingIn(_In):
     reason_code: DuplicateRulingReason
-
-
-ErasureBasis = Literal[
-    "data_subject_request", "consent_withdrawn", "retention_expired", "legal_obligation",
-    "safety_risk",
-]
 
 
 class ChangeOut(_Out):

@@ -11,4 +11,3 @@ class IntakeSettings(Settings):
     master_key_file: Path | None = None
     blind_index_key: str | None = None
     blind_index_key_file: Path | None = None
-    max_items: int = 20

@@ -68,14 +68,31 @@ def test_bad_submissions_name_the_field_and_store_nothing(
 
 def test_malformed_bodies_and_headers(api: Api, stack: Stack) -> None:
     with nothing_changes(stack):
-        assert_problem(api.post("intake", "/cases", user="caseworker-a", content=b"{not json",
-                                headers={"Content-Type": "application/json"}), 400)
+        assert_problem(
+            api.post(
+                "intake",
+                "/cases",
+                user="caseworker-a",
+                content=b"{not json",
+                headers={"Content-Type": "application/json"},
+            ),
+            400,
+        )
         huge = case_body(facts="x" * 300_000)
         assert_problem(api.post("intake", "/cases", user="caseworker-a", json=huge), 413)
-        assert_problem(api.post("intake", "/cases", user="caseworker-a", json=case_body(),
-                                headers={"Idempotency-Key": "k" * 201}), 422)
-        assert_problem(api.get("intake", "/cases?cursor=bm90LWEtY3Vyc29y", user="caseworker-a"),
-                       400)
+        assert_problem(
+            api.post(
+                "intake",
+                "/cases",
+                user="caseworker-a",
+                json=case_body(),
+                headers={"Idempotency-Key": "k" * 201},
+            ),
+            422,
+        )
+        assert_problem(
+            api.get("intake", "/cases?cursor=bm90LWEtY3Vyc29y", user="caseworker-a"), 400
+        )
         assert_problem(api.get("intake", "/cases?limit=0", user="caseworker-a"), 422)
         assert_problem(api.get("intake", "/cases?country=Lebanon", user="caseworker-a"), 422)
 
@@ -94,8 +111,12 @@ CHANGES: list[tuple[str, str, dict[str, Any], int]] = [
     ("withdraw", "withdraw", {"reason": "safety", "note": MARKER}, 422),
     ("information", "information", {"request_id": "r-1"}, 422),
     ("information", "information", {"request_id": "r-1", "answer": "a" * 20_001}, 422),
-    ("information", "information", {"request_id": "r-1", "answer": MARKER,
-                                    "document_ids": ["not-a-uuid"]}, 422),
+    (
+        "information",
+        "information",
+        {"request_id": "r-1", "answer": MARKER, "document_ids": ["not-a-uuid"]},
+        422,
+    ),
     ("information", "information", {"request_id": "r 1", "answer": MARKER}, 422),
     ("information", "information", {"request_id": "r-1", "answer": MARKER}, 404),
     ("report", "report", {"document_ids": []}, 422),
@@ -104,10 +125,12 @@ CHANGES: list[tuple[str, str, dict[str, Any], int]] = [
 ]
 
 
-@pytest.mark.parametrize(("what", "route", "body", "status"), CHANGES,
-                         ids=[f"{c[0]}-{n}" for n, c in enumerate(CHANGES)])
-def test_bad_changes(api: Api, stack: Stack, case_id: str, what: str, route: str,
-                     body: dict[str, Any], status: int) -> None:
+@pytest.mark.parametrize(
+    ("what", "route", "body", "status"), CHANGES, ids=[f"{c[0]}-{n}" for n, c in enumerate(CHANGES)]
+)
+def test_bad_changes(
+    api: Api, stack: Stack, case_id: str, what: str, route: str, body: dict[str, Any], status: int
+) -> None:
     user = "legal-1" if route == "duplicate-ruling" else "caseworker-a"
     with nothing_changes(stack):
         response = api.post("intake", f"/cases/{case_id}/{route}", user=user, json=body)
@@ -117,40 +140,75 @@ def test_bad_changes(api: Api, stack: Stack, case_id: str, what: str, route: str
 
 def test_unknown_malformed_and_foreign_case_ids(api: Api, stack: Stack, case_id: str) -> None:
     with nothing_changes(stack):
-        for route, body in (("withdraw", {"reason": "safety"}),
-                            ("report", {"document_ids": [new_id()]}),
-                            ("information", {"request_id": "r-1", "answer": "x"})):
-            assert_problem(api.post("intake", f"/cases/{uuid.uuid4()}/{route}",
-                                    user="caseworker-a", json=body), 404)
-            assert_problem(api.post("intake", f"/cases/{case_id}/{route}",
-                                    user="caseworker-b", json=body), 404)
-            problem = assert_problem(api.post("intake", f"/cases/VF-2026-1/{route}",
-                                              user="caseworker-a", json=body), 422)
+        for route, body in (
+            ("withdraw", {"reason": "safety"}),
+            ("report", {"document_ids": [new_id()]}),
+            ("information", {"request_id": "r-1", "answer": "x"}),
+        ):
+            assert_problem(
+                api.post(
+                    "intake", f"/cases/{uuid.uuid4()}/{route}", user="caseworker-a", json=body
+                ),
+                404,
+            )
+            assert_problem(
+                api.post("intake", f"/cases/{case_id}/{route}", user="caseworker-b", json=body), 404
+            )
+            problem = assert_problem(
+                api.post("intake", f"/cases/VF-2026-1/{route}", user="caseworker-a", json=body), 422
+            )
             assert problem["errors"][0]["field"] == "path.case_id"
         assert_problem(api.get("intake", "/cases/123", user="caseworker-a"), 422)
-        assert_problem(api.post("intake", f"/cases/{uuid.uuid4()}/documents",
-                                user="caseworker-a", files={"file": ("a.pdf", PDF)}), 404)
-        assert_problem(api.delete("intake", f"/cases/{uuid.uuid4()}/personal-data"
-                                  "?legal_basis=safety_risk", user="admin-1"), 404)
+        assert_problem(
+            api.post(
+                "intake",
+                f"/cases/{uuid.uuid4()}/documents",
+                user="caseworker-a",
+                files={"file": ("a.pdf", PDF)},
+            ),
+            404,
+        )
+        assert_problem(
+            api.delete(
+                "intake",
+                f"/cases/{uuid.uuid4()}/personal-data?legal_basis=safety_risk",
+                user="admin-1",
+            ),
+            404,
+        )
 
 
 WRONG_ROLES: list[tuple[str, str, str]] = [
-    ("POST", "withdraw", "medical-1"), ("POST", "withdraw", "manager-1"),
-    ("POST", "information", "legal-1"), ("POST", "information", "finance-1"),
-    ("POST", "report", "auditor-1"), ("POST", "report", "admin-1"),
-    ("POST", "documents", "medical-1"), ("POST", "documents", "admin-1"),
-    ("POST", "duplicate-ruling", "caseworker-a"), ("POST", "duplicate-ruling", "finance-1"),
-    ("DELETE", "personal-data", "manager-1"), ("DELETE", "personal-data", "caseworker-a"),
-    ("POST", "withdraw", ""), ("DELETE", "personal-data", ""),
+    ("POST", "withdraw", "medical-1"),
+    ("POST", "withdraw", "manager-1"),
+    ("POST", "information", "legal-1"),
+    ("POST", "information", "finance-1"),
+    ("POST", "report", "auditor-1"),
+    ("POST", "report", "admin-1"),
+    ("POST", "documents", "medical-1"),
+    ("POST", "documents", "admin-1"),
+    ("POST", "duplicate-ruling", "caseworker-a"),
+    ("POST", "duplicate-ruling", "finance-1"),
+    ("DELETE", "personal-data", "manager-1"),
+    ("DELETE", "personal-data", "caseworker-a"),
+    ("POST", "withdraw", ""),
+    ("DELETE", "personal-data", ""),
 ]
 
 
-@pytest.mark.parametrize(("method", "route", "user"), WRONG_ROLES,
-                         ids=[f"{m}-{r}-{u or 'anonymous'}" for m, r, u in WRONG_ROLES])
-def test_wrong_roles(api: Api, stack: Stack, case_id: str, method: str, route: str,
-                     user: str) -> None:
-    kwargs: dict[str, Any] = {"files": {"file": ("a.pdf", PDF, "application/pdf")}} \
-        if route == "documents" else {"json": {"reason": "safety"}}
+@pytest.mark.parametrize(
+    ("method", "route", "user"),
+    WRONG_ROLES,
+    ids=[f"{m}-{r}-{u or 'anonymous'}" for m, r, u in WRONG_ROLES],
+)
+def test_wrong_roles(
+    api: Api, stack: Stack, case_id: str, method: str, route: str, user: str
+) -> None:
+    kwargs: dict[str, Any] = (
+        {"files": {"file": ("a.pdf", PDF, "application/pdf")}}
+        if route == "documents"
+        else {"json": {"reason": "safety"}}
+    )
     path = f"/cases/{case_id}/{route}" + ("?legal_basis=safety_risk" if method == "DELETE" else "")
     with nothing_changes(stack):
         response = api.call(method, "intake", path, user=user or None, **kwargs)
@@ -158,8 +216,12 @@ def test_wrong_roles(api: Api, stack: Stack, case_id: str, method: str, route: s
 
 
 UPLOADS: list[tuple[str, dict[str, Any], int, str]] = [
-    ("lying pdf", {"files": {"file": ("scan.pdf", b"MZ\x90\x00" + bytes(64),
-                                      "application/pdf")}}, 415, "unsupported-type"),
+    (
+        "lying pdf",
+        {"files": {"file": ("scan.pdf", b"MZ\x90\x00" + bytes(64), "application/pdf")}},
+        415,
+        "unsupported-type",
+    ),
     ("html as png", {"files": {"file": ("a.png", b"<html><script>", "image/png")}}, 415, ""),
     ("png declared as pdf", {"files": {"file": ("a.pdf", PNG, "application/pdf")}}, 415, ""),
     ("empty", {"files": {"file": ("a.pdf", b"", "application/pdf")}}, 422, ""),
@@ -167,18 +229,16 @@ UPLOADS: list[tuple[str, dict[str, Any], int, str]] = [
     ("bad purpose", {"data": {"purpose": "gossip"}, "files": {"file": ("a.pdf", PDF)}}, 422, ""),
     ("json body", {"json": {"file": "JVBERi0xLjc="}}, 415, ""),
     ("too large", {"files": {"file": ("a.pdf", PDF + bytes(MAX_DOCUMENT_BYTES))}}, 413, ""),
-    ("far too large", {"files": {"file": ("a.pdf", PDF + bytes(MAX_DOCUMENT_BYTES * 2))}},
-     413, ""),
+    ("far too large", {"files": {"file": ("a.pdf", PDF + bytes(MAX_DOCUMENT_BYTES * 2))}}, 413, ""),
 ]
 
 
-@pytest.mark.parametrize(("name", "kwargs", "status", "code"), UPLOADS,
-                         ids=[u[0] for u in UPLOADS])
-def test_bad_uploads(api: Api, stack: Stack, case_id: str, name: str, kwargs: dict[str, Any],
-                     status: int, code: str) -> None:
+@pytest.mark.parametrize(("name", "kwargs", "status", "code"), UPLOADS, ids=[u[0] for u in UPLOADS])
+def test_bad_uploads(
+    api: Api, stack: Stack, case_id: str, name: str, kwargs: dict[str, Any], status: int, code: str
+) -> None:
     with nothing_changes(stack):
-        response = api.post("intake", f"/cases/{case_id}/documents", user="caseworker-a",
-                            **kwargs)
+        response = api.post("intake", f"/cases/{case_id}/documents", user="caseworker-a", **kwargs)
         problem = assert_problem(response, status)
     if code:
         assert problem["errors"][0]["code"] == code.replace("-", "_")

@@ -23,21 +23,33 @@ def submit(api: Api, user: str = "caseworker-a", **overrides: Any) -> dict[str, 
 def test_submit_answers_id_reference_status_and_stores_amounts_exactly(
     api: Api, stack: Stack
 ) -> None:
-    items = [item("medical", "1200.50", "CHF"), item("legal", "150000", "JPY"),
-             item("social", "12.345", "KWD")]
+    items = [
+        item("medical", "1200.50", "CHF"),
+        item("legal", "150000", "JPY"),
+        item("social", "12.345", "KWD"),
+    ]
     response = api.post("intake", "/cases", user="caseworker-a", json=case_body(items=items))
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["status"] == "submitted"
     assert re.fullmatch(r"VF-\d{4}-\d{6}", created["reference"])
     assert response.headers["ETag"] == '"1"'
-    rows = query(stack, "SELECT amount_minor, currency FROM case_items WHERE case_id = $1"
-                 " ORDER BY position", uuid.UUID(created["case_id"]))
+    rows = query(
+        stack,
+        "SELECT amount_minor, currency FROM case_items WHERE case_id = $1 ORDER BY position",
+        uuid.UUID(created["case_id"]),
+    )
     assert [(r["amount_minor"], r["currency"]) for r in rows] == [
-        (120050, "CHF"), (150000, "JPY"), (12345, "KWD")]
+        (120050, "CHF"),
+        (150000, "JPY"),
+        (12345, "KWD"),
+    ]
     read = api.get("intake", f"/cases/{created['case_id']}", user="caseworker-a").json()
     assert [(i["amount"], i["currency"]) for i in read["items"]] == [
-        ("1200.50", "CHF"), ("150000", "JPY"), ("12.345", "KWD")]
+        ("1200.50", "CHF"),
+        ("150000", "JPY"),
+        ("12.345", "KWD"),
+    ]
 
 
 def test_references_are_unique_and_sequential(api: Api) -> None:
@@ -58,12 +70,16 @@ def test_idempotency_key_replays_and_refuses_another_body(api: Api, stack: Stack
     assert again.headers["Idempotent-Replayed"] == "true"
     other = api.post("intake", "/cases", user="caseworker-a", json=case_body(), headers=key)
     assert_problem(other, 422)
-    rows = query(stack, "SELECT count(*) AS n FROM cases WHERE reference = $1",
-                 first.json()["reference"])
+    rows = query(
+        stack, "SELECT count(*) AS n FROM cases WHERE reference = $1", first.json()["reference"]
+    )
     assert rows[0]["n"] == 1
     # The idempotency memory keeps a keyed digest of the body, never the body itself.
-    stored = query(stack, "SELECT request_hash, response::text AS r FROM idempotency_keys"
-                   " WHERE key = $1", key["Idempotency-Key"])
+    stored = query(
+        stack,
+        "SELECT request_hash, response::text AS r FROM idempotency_keys WHERE key = $1",
+        key["Idempotency-Key"],
+    )
     assert body["victim"]["full_name"] not in stored[0]["r"]
 
 
@@ -75,8 +91,9 @@ def test_lists_only_own_organisation_with_filters_and_pages(api: Api) -> None:
     cursor = None
     while True:
         query_string = f"/cases?country={country}&urgency=emergency&status=submitted&limit=2"
-        page = api.get("intake", query_string + (f"&cursor={cursor}" if cursor else ""),
-                       user="caseworker-a")
+        page = api.get(
+            "intake", query_string + (f"&cursor={cursor}" if cursor else ""), user="caseworker-a"
+        )
         assert page.status_code == 200, page.text
         body = page.json()
         assert len(body["items"]) <= 2
@@ -128,8 +145,10 @@ def test_read_shows_personal_data_to_owner_and_assessors_and_logs_each_read(
         assert read["personal_data"] == "withheld"
         assert "victim" not in read or read["victim"] is None
         assert body["facts"] not in str(read)
-    wait_for(lambda: stream_count(stack, "vfund.intake.case.personal_data_accessed")
-             == before + 3, what="three personal_data_accessed events")
+    wait_for(
+        lambda: stream_count(stack, "vfund.intake.case.personal_data_accessed") == before + 3,
+        what="three personal_data_accessed events",
+    )
     rows = query(stack, "SELECT kind FROM case_history WHERE case_id = $1", uuid.UUID(case_id))
     assert [r["kind"] for r in rows] == ["submitted"]
 

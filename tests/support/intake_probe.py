@@ -17,8 +17,17 @@ from shared.events import subjects
 from shared.events.envelope import CONTENT_TYPE, EventData, new_event
 
 T = TypeVar("T")
-INTAKE_TABLES = ("cases", "case_items", "case_keys", "case_personal", "case_history",
-                 "case_documents", "information_requests", "case_blind_tokens", "outbox")
+INTAKE_TABLES = (
+    "cases",
+    "case_items",
+    "case_keys",
+    "case_personal",
+    "case_history",
+    "case_documents",
+    "information_requests",
+    "case_blind_tokens",
+    "outbox",
+)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\ntrailer\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(32)
 
@@ -39,8 +48,10 @@ def query(stack: Stack, sql: str, *args: Any, service: str = "intake") -> list[a
 
 
 def counts(stack: Stack) -> dict[str, int]:
-    rows = query(stack, " UNION ALL ".join(
-        f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in INTAKE_TABLES))
+    rows = query(
+        stack,
+        " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in INTAKE_TABLES),
+    )
     return {r["t"]: r["n"] for r in rows}
 
 
@@ -48,8 +59,7 @@ def stream_count(stack: Stack, subject_filter: str = "vfund.intake.>") -> int:
     async def go() -> int:
         nc = await nats.connect(stack.nats_url)
         try:
-            info = await nc.jetstream().stream_info(subjects.STREAM,
-                                                    subjects_filter=subject_filter)
+            info = await nc.jetstream().stream_info(subjects.STREAM, subjects_filter=subject_filter)
             return sum((info.state.subjects or {}).values())
         finally:
             await nc.close()
@@ -75,20 +85,36 @@ def nothing_changes(stack: Stack) -> Iterator[None]:
     assert published(stack) == before
 
 
-def publish(stack: Stack, subject: str, data: EventData, *, case_id: str,
-            actor: str = "assessment", event_id: str | None = None,
-            msg_id: str | None = None) -> str:
+def publish(
+    stack: Stack,
+    subject: str,
+    data: EventData,
+    *,
+    case_id: str,
+    actor: str = "assessment",
+    event_id: str | None = None,
+    msg_id: str | None = None,
+) -> str:
     """An event as another service would publish it (they may not run in this session)."""
-    event = new_event(subject, data, service=subject.split(".")[1], subject=case_id,
-                      actor=actor, now=datetime.now(UTC))
+    event = new_event(
+        subject,
+        data,
+        service=subject.split(".")[1],
+        subject=case_id,
+        actor=actor,
+        now=datetime.now(UTC),
+    )
     if event_id is not None:
         event = event.model_copy(update={"id": event_id})
 
     async def go() -> None:
         nc = await nats.connect(stack.nats_url)
         try:
-            await nc.jetstream().publish(subject, event.to_json(), headers={
-                "Nats-Msg-Id": msg_id or event.id, "Content-Type": CONTENT_TYPE})
+            await nc.jetstream().publish(
+                subject,
+                event.to_json(),
+                headers={"Nats-Msg-Id": msg_id or event.id, "Content-Type": CONTENT_TYPE},
+            )
         finally:
             await nc.close()
 

@@ -12,8 +12,8 @@ from support import scratch_database
 
 from dev.provision import migrate_service
 from dev.stack import Stack
-from services.intake import domain
-from services.intake import repository as repo
+from services.intake.domain import status as domain
+from services.intake.repository import cases as repo
 from shared.db import Db
 from shared.events import subjects
 
@@ -54,7 +54,9 @@ async def _state(db: Db, case_id: str) -> tuple[str, int, int]:
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT status, version, (SELECT count(*) FROM case_history h"
-            " WHERE h.case_id = c.case_id) AS history FROM cases c WHERE case_id = $1", case_id)
+            " WHERE h.case_id = c.case_id) AS history FROM cases c WHERE case_id = $1",
+            case_id,
+        )
     assert row is not None
     return row["status"], row["version"], row["history"]
 
@@ -65,10 +67,16 @@ async def test_concurrent_events_of_one_case_all_apply_and_the_status_only_moves
     """Each UPDATE computes the status from the row as it is once its lock is granted: events
     applied at the same moment neither lose a version bump nor step the status back."""
     case_id = await _case(db)
-    order = [subjects.MEDICAL_COMPLETED, subjects.CASE_APPROVED, subjects.BUDGET_RESERVED,
-             subjects.PAYMENT_SCHEDULED, subjects.PAYMENT_SENT] * 4
-    results = await asyncio.gather(*(
-        _record(db, case_id, subject, f"e-{n}") for n, subject in enumerate(order)))
+    order = [
+        subjects.MEDICAL_COMPLETED,
+        subjects.CASE_APPROVED,
+        subjects.BUDGET_RESERVED,
+        subjects.PAYMENT_SCHEDULED,
+        subjects.PAYMENT_SENT,
+    ] * 4
+    results = await asyncio.gather(
+        *(_record(db, case_id, subject, f"e-{n}") for n, subject in enumerate(order))
+    )
     assert results == [(True, True)] * len(order)
     assert await _state(db, case_id) == (domain.PAID, 1 + len(order), len(order))
 
@@ -83,8 +91,10 @@ async def test_an_event_seen_before_or_for_an_unknown_case_writes_nothing(db: Db
     assert await _record(db, unknown, subjects.CASE_APPROVED, "early") == (False, False)
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = 'early'") == 0
-        assert await conn.fetchval(
-            "SELECT count(*) FROM case_history WHERE case_id = $1", unknown) == 0
+        assert (
+            await conn.fetchval("SELECT count(*) FROM case_history WHERE case_id = $1", unknown)
+            == 0
+        )
 
 
 async def test_a_final_status_stays_and_the_timeline_still_grows(db: Db) -> None:

@@ -18,7 +18,6 @@ from services.intake.blind_index import (
     BlindIndexKeyError,
     VictimIdentity,
     blind_index_key_from_config,
-    blind_index_key_from_env,
     blind_tokens,
     emails_in,
     name_parts,
@@ -262,15 +261,10 @@ def test_victim_repr_hides_personal_data() -> None:
 def test_key_from_config() -> None:
     key = bytes(range(32, 64))
     assert blind_index_key_from_config(base64.b64encode(key).decode()) == key
-    assert (
-        blind_index_key_from_env({"VFUND_BLIND_INDEX_KEY": base64.b64encode(key).decode()}) == key
-    )
     with pytest.raises(BlindIndexKeyError, match="base64"):
         blind_index_key_from_config("not base64!")
     with pytest.raises(BlindIndexKeyError, match="at least 32"):
         blind_index_key_from_config(base64.b64encode(b"x" * 31).decode())
-    with pytest.raises(BlindIndexKeyError, match="no blind index key"):
-        blind_index_key_from_env({})
 
 
 def test_key_must_not_be_a_master_key() -> None:

@@ -24,8 +24,10 @@ def body(*parts: tuple[str, str | None, str | None, bytes]) -> bytes:
 
 def test_parts_by_name_with_binary_content() -> None:
     data = bytes(range(256)) * 3 + b"\r\n--XyZ12"
-    parts = parse(body(("file", "a.pdf", "application/pdf", data),
-                       ("purpose", None, None, b"report")), BOUNDARY)
+    parts = parse(
+        body(("file", "a.pdf", "application/pdf", data), ("purpose", None, None, b"report")),
+        BOUNDARY,
+    )
     assert bytes(parts["file"].data) == data
     assert parts["file"].filename == "a.pdf"
     assert parts["file"].content_type == "application/pdf"

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from services.intake import domain
-from services.intake.domain import (
+from services.intake.domain import status as domain
+from services.intake.domain.status import (
     APPROVED,
     AWAITING_FUNDS,
     CLOSED,
@@ -18,9 +18,9 @@ from services.intake.domain import (
     REJECTED,
     SUBMITTED,
     WITHDRAWN,
-    TransitionRefused,
     after_event,
 )
+from shared.errors import DomainError, Refusal
 from shared.events import subjects as s
 
 
@@ -63,8 +63,14 @@ def test_after_event(current: str, subject: str, expected: str) -> None:
     assert after_event(current, subject) == expected
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations([
-    s.CASE_APPROVED, s.BUDGET_RESERVED, s.PAYMENT_SCHEDULED, s.PAYMENT_SENT])))
+@pytest.mark.parametrize(
+    "order",
+    list(
+        itertools.permutations(
+            [s.CASE_APPROVED, s.BUDGET_RESERVED, s.PAYMENT_SCHEDULED, s.PAYMENT_SENT]
+        )
+    ),
+)
 def test_any_arrival_order_ends_paid(order: tuple[str, ...]) -> None:
     status = IN_ASSESSMENT
     for subject in order:
@@ -73,36 +79,45 @@ def test_any_arrival_order_ends_paid(order: tuple[str, ...]) -> None:
 
 
 def test_answering_the_last_open_request_returns_to_assessment() -> None:
-    assert domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=1) \
+    assert (
+        domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=1)
         == INFORMATION_REQUESTED
-    assert domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=0) \
+    )
+    assert (
+        domain.after_information_provided(INFORMATION_REQUESTED, open_requests_left=0)
         == IN_ASSESSMENT
+    )
     assert domain.after_information_provided(IN_ASSESSMENT, open_requests_left=0) == IN_ASSESSMENT
 
 
-@pytest.mark.parametrize("status", [SUBMITTED, IN_ASSESSMENT, INFORMATION_REQUESTED, APPROVED,
-                                    AWAITING_FUNDS, PAYMENT_SCHEDULED])
+@pytest.mark.parametrize(
+    "status",
+    [SUBMITTED, IN_ASSESSMENT, INFORMATION_REQUESTED, APPROVED, AWAITING_FUNDS, PAYMENT_SCHEDULED],
+)
 def test_withdrawal_before_payment(status: str) -> None:
     assert domain.withdraw(status) == WITHDRAWN
 
 
 @pytest.mark.parametrize("status", [PAID, CLOSED, WITHDRAWN, REJECTED])
 def test_no_withdrawal_once_paid_or_final(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.withdraw(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "not-withdrawable")
 
 
 @pytest.mark.parametrize("status", sorted(domain.STATUSES - {PAID}))
 def test_report_only_when_paid(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.submit_report(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "not-paid")
     assert domain.submit_report(PAID) == CLOSED
 
 
 @pytest.mark.parametrize("status", [APPROVED, REJECTED, PAID, WITHDRAWN, CLOSED])
 def test_no_answers_after_the_assessment(status: str) -> None:
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(DomainError) as refused:
         domain.may_answer(status)
+    assert (refused.value.refusal, refused.value.code) == (Refusal.CONFLICT, "assessment-over")
     domain.may_answer(INFORMATION_REQUESTED)
 
 

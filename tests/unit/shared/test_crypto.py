@@ -263,18 +263,6 @@ def test_from_file_ignores_comments_and_newlines(tmp_path: Path) -> None:
     assert keyring.key_ids == ("mk-2026-01", "mk-2025-07")
 
 
-def test_from_env_value_or_file(tmp_path: Path) -> None:
-    value = f"mk-env:{b64(new_data_key())}"
-    assert MasterKeyring.from_env({"VFUND_MASTER_KEY": value}).active_key_id == "mk-env"
-    path = tmp_path / "k"
-    path.write_text(value)
-    assert MasterKeyring.from_env({"VFUND_MASTER_KEY_FILE": str(path)}).key_ids == ("mk-env",)
-    with pytest.raises(KeyringError, match="not both"):
-        MasterKeyring.from_env({"VFUND_MASTER_KEY": value, "VFUND_MASTER_KEY_FILE": str(path)})
-    with pytest.raises(KeyringError, match="no master key"):
-        MasterKeyring.from_env({})
-
-
 def test_missing_key_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(KeyringError, match="cannot read master key file"):
         MasterKeyring.from_file(tmp_path / "absent")

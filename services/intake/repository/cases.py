@@ -1,16 +1,31 @@
-"""SQL of the intake service; keyword-only functions taking a connection."""
+"""SQL of the cases themselves: submission, status and version, timeline, lists, other services'
+events; keyword-only functions taking a connection."""
 
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+from services.intake.domain.bounds import MAX_DUPLICATE_MATCHES
+from services.intake.domain.case import Case
+from services.intake.domain.events import Submitted
 from shared.crypto import WrappedKey
 from shared.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A case locked for a change: what the rules see, and the story its events continue."""
+
+    case: Case
+    correlation_id: str
 
 
 async def next_reference(conn: Connection, *, year: int) -> str:
@@ -32,16 +47,24 @@ async def next_reference(conn: Connection, *, year: int) -> str:
 
 
 async def insert_submission(
-    conn: Connection, *, case_id: str, reference: str, org_id: str, country: str, urgency: str,
-    status: str, needs_medical: bool, needs_legal: bool, submitted_by: str, at: datetime,
-    correlation_id: str, event_id: str, items: list[dict[str, Any]], wrapped: WrappedKey,
-    blobs: dict[str, bytes], tokens: list[tuple[str, bytes]],
+    conn: Connection,
+    *,
+    submitted: Submitted,
+    status: str,
+    at: datetime,
+    correlation_id: str,
+    event_id: str,
+    wrapped: WrappedKey,
+    blobs: dict[str, bytes],
+    tokens: list[tuple[str, bytes]],
 ) -> list[str]:
     """Insert a new case whole (items, sealed data, history, blind tokens) in one statement.
 
-    Answers the other cases sharing a blind token. The caller holds the tokens' advisory locks
-    from an earlier statement, so this statement's snapshot sees every committed rival's tokens.
+    Answers the other cases sharing a blind token (at most MAX_DUPLICATE_MATCHES, oldest ids
+    first). The caller holds the tokens' advisory locks from an earlier statement, so this
+    statement's snapshot sees every committed rival's tokens.
     """
+    s, items = submitted, submitted.items
     rows = await conn.fetch(
         "WITH c AS ("
         "  INSERT INTO cases (case_id, reference, org_id, country, urgency, status,"
@@ -69,43 +92,119 @@ async def insert_submission(
         " SELECT DISTINCT b.case_id FROM case_blind_tokens b"
         " JOIN unnest($21::text[], $22::bytea[]) AS q(kind, digest)"
         " ON b.kind = q.kind AND b.digest = q.digest"
-        " WHERE b.case_id <> $1 ORDER BY b.case_id",
-        case_id, reference, org_id, country, urgency, status, needs_medical, needs_legal,
-        submitted_by, at, correlation_id,
-        [i["item_id"] for i in items], [i["category"] for i in items],
-        [i["amount_minor"] for i in items], [i["currency"] for i in items],
-        wrapped.key_id, wrapped.blob, list(blobs), list(blobs.values()), event_id,
-        [k for k, _ in tokens], [d for _, d in tokens],
+        " WHERE b.case_id <> $1 ORDER BY b.case_id LIMIT $23",
+        s.case_id,
+        s.reference,
+        s.org_id,
+        s.country,
+        s.urgency,
+        status,
+        s.needs_medical,
+        s.needs_legal,
+        s.submitted_by,
+        at,
+        correlation_id,
+        [i.item_id for i in items],
+        [i.category for i in items],
+        [i.amount_minor for i in items],
+        [i.currency for i in items],
+        wrapped.key_id,
+        wrapped.blob,
+        list(blobs),
+        list(blobs.values()),
+        event_id,
+        [k for k, _ in tokens],
+        [d for _, d in tokens],
+        MAX_DUPLICATE_MATCHES,
     )
     return [str(r["case_id"]) for r in rows]
 
 
-async def load_sealed(
-    conn: Connection, *, case_id: str
-) -> tuple[WrappedKey, dict[str, bytes]] | None:
-    key = await conn.fetchrow("SELECT key_id, wrapped FROM case_keys WHERE case_id = $1", case_id)
-    if key is None:
+async def flag_duplicate(conn: Connection, *, case_id: str, matches: Sequence[str]) -> None:
+    await conn.execute(
+        "UPDATE cases SET possible_duplicate = true, duplicate_of = $2::uuid[] WHERE case_id = $1",
+        case_id,
+        list(matches),
+    )
+
+
+async def lock_case(conn: Connection, *, case_id: str) -> Stored | None:
+    row = await conn.fetchrow(
+        "SELECT org_id, status, version, possible_duplicate, duplicate_of,"
+        " erased_at IS NOT NULL AS erased, correlation_id FROM cases"
+        " WHERE case_id = $1 FOR UPDATE",
+        case_id,
+    )
+    if row is None:
         return None
-    rows = await conn.fetch("SELECT field, blob FROM case_personal WHERE case_id = $1", case_id)
-    return WrappedKey(key["key_id"], bytes(key["wrapped"])), {
-        r["field"]: bytes(r["blob"]) for r in rows
-    }
+    case = Case(
+        case_id=case_id,
+        org_id=row["org_id"],
+        status=row["status"],
+        version=row["version"],
+        possible_duplicate=row["possible_duplicate"],
+        duplicate_of=tuple(str(d) for d in row["duplicate_of"]),
+        erased=row["erased"],
+    )
+    return Stored(case, row["correlation_id"])
+
+
+async def get_case(conn: Connection, *, case_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM cases WHERE case_id = $1", case_id)
+
+
+async def set_status(conn: Connection, *, case_id: str, status: str, at: datetime) -> int:
+    """Every change of a case bumps its version: the ETag a stale If-Match is refused against."""
+    version: int = await conn.fetchval(
+        "UPDATE cases SET status = $2, version = version + 1, updated_at = $3"
+        " WHERE case_id = $1 RETURNING version",
+        case_id,
+        status,
+        at,
+    )
+    return version
+
+
+async def clear_duplicate(conn: Connection, *, case_id: str) -> None:
+    await conn.execute("UPDATE cases SET possible_duplicate = false WHERE case_id = $1", case_id)
 
 
 async def add_history(
-    conn: Connection, *, case_id: str, at: datetime, kind: str, actor: str | None,
-    event_id: str | None, detail: dict[str, Any] | None = None,
+    conn: Connection,
+    *,
+    case_id: str,
+    at: datetime,
+    actor: str,
+    entries: Sequence[tuple[str, str, dict[str, Any]]],
 ) -> None:
+    """Timeline entries `(kind, event id, detail)` by one actor at one moment, in one statement."""
+    if not entries:
+        return
     await conn.execute(
         "INSERT INTO case_history (case_id, at, kind, actor, event_id, detail)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        case_id, at, kind, actor, event_id, detail or {},
+        " SELECT $1, $2, e.kind, $3, e.event_id, e.detail"
+        " FROM unnest($4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY"
+        " AS e(kind, event_id, detail, n) ORDER BY e.n",
+        case_id,
+        at,
+        actor,
+        [kind for kind, _, _ in entries],
+        [event_id for _, event_id, _ in entries],
+        [detail for _, _, detail in entries],
     )
 
 
 async def record_event(
-    conn: Connection, *, case_id: str, consumer: str, event_id: str, at: datetime, kind: str,
-    actor: str | None, detail: dict[str, Any], moves: dict[str, str],
+    conn: Connection,
+    *,
+    case_id: str,
+    consumer: str,
+    event_id: str,
+    at: datetime,
+    kind: str,
+    actor: str | None,
+    detail: dict[str, Any],
+    moves: dict[str, str],
 ) -> tuple[bool, bool]:
     """Apply another service's event to its case in one statement: (case known, first time).
 
@@ -124,24 +223,25 @@ async def record_event(
         "  cases.status), version = version + 1, updated_at = $4"
         "  WHERE case_id = $1 AND EXISTS (SELECT 1 FROM first))"
         " SELECT EXISTS (SELECT 1 FROM known) AS known, EXISTS (SELECT 1 FROM first) AS first",
-        case_id, consumer, event_id, at, kind, actor, detail,
-        list(moves), list(moves.values()),
-    )  # fmt: skip
+        case_id,
+        consumer,
+        event_id,
+        at,
+        kind,
+        actor,
+        detail,
+        list(moves),
+        list(moves.values()),
+    )
     assert row is not None
     return bool(row["known"]), bool(row["first"])
-
-
-async def get_case(
-    conn: Connection, *, case_id: str, for_update: bool = False
-) -> asyncpg.Record | None:
-    lock = " FOR UPDATE" if for_update else ""
-    return await conn.fetchrow(f"SELECT * FROM cases WHERE case_id = $1{lock}", case_id)
 
 
 async def get_items(conn: Connection, *, case_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT item_id, category, amount_minor, currency FROM case_items"
-        " WHERE case_id = $1 ORDER BY position", case_id,
+        " WHERE case_id = $1 ORDER BY position",
+        case_id,
     )
 
 
@@ -158,14 +258,28 @@ def encode_cursor(submitted_at: datetime, case_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position a cursor names; ValueError for anything this service did not issue."""
     padded = cursor + "=" * (-len(cursor) % 4)
-    at, case_id = orjson.loads(base64.urlsafe_b64decode(padded))
-    return datetime.fromisoformat(at), str(case_id)
+    try:
+        at, case_id = orjson.loads(base64.urlsafe_b64decode(padded))
+        when = datetime.fromisoformat(at)
+        position = when.astimezone(UTC), str(uuid.UUID(case_id))
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise ValueError("not a cursor of this service") from exc
+    if when.tzinfo is None:  # every cursor this service issues has its offset
+        raise ValueError("not a cursor of this service")
+    return position
 
 
 async def list_cases(
-    conn: Connection, *, org_id: str | None, status: str | None, urgency: str | None,
-    country: str | None, submitted_from: date | None, limit: int,
+    conn: Connection,
+    *,
+    org_id: str | None,
+    status: str | None,
+    urgency: str | None,
+    country: str | None,
+    submitted_from: date | None,
+    limit: int,
     after: tuple[datetime, str] | None,
 ) -> list[asyncpg.Record]:
     clauses, args = [], []
@@ -183,9 +297,11 @@ async def list_cases(
     if country is not None:
         clauses.append(f"country = {arg(country)}")
     if submitted_from is not None:
-        clauses.append(f"submitted_at >= {arg(submitted_from)}")
+        clauses.append(f"submitted_at >= {arg(submitted_from)}::date")
     if after is not None:
-        clauses.append(f"(submitted_at, case_id) < ({arg(after[0])}, {arg(after[1])}::uuid)")
+        clauses.append(
+            f"(submitted_at, case_id) < ({arg(after[0])}::timestamptz, {arg(after[1])}::uuid)"
+        )
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     return await conn.fetch(
         f"SELECT case_id, reference, org_id, status, urgency, country, submitted_at,"

@@ -1,4 +1,4 @@
-"""A case's status as caseworkers see it: pure rules, no I/O.
+"""A case's status as caseworkers see it.
 
     submitted → in_assessment ⇄ information_requested → approved | rejected
               → awaiting_funds → payment_scheduled → paid → closed;  withdrawn before paid.
@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from typing import Final
 
+from shared.errors import DomainError, Refusal
 from shared.events import subjects
 
 SUBMITTED: Final = "submitted"
@@ -36,8 +37,16 @@ CLOSED: Final = "closed"
 WITHDRAWN: Final = "withdrawn"
 
 STAGE: Final[dict[str, int]] = {
-    SUBMITTED: 0, IN_ASSESSMENT: 1, INFORMATION_REQUESTED: 1, APPROVED: 2, REJECTED: 2,
-    AWAITING_FUNDS: 3, PAYMENT_SCHEDULED: 4, PAID: 5, CLOSED: 6, WITHDRAWN: 6,
+    SUBMITTED: 0,
+    IN_ASSESSMENT: 1,
+    INFORMATION_REQUESTED: 1,
+    APPROVED: 2,
+    REJECTED: 2,
+    AWAITING_FUNDS: 3,
+    PAYMENT_SCHEDULED: 4,
+    PAID: 5,
+    CLOSED: 6,
+    WITHDRAWN: 6,
 }
 STATUSES: Final = frozenset(STAGE)
 FINAL: Final = frozenset({REJECTED, CLOSED, WITHDRAWN})
@@ -66,15 +75,6 @@ EFFECT_OF: Final[dict[str, str | None]] = {
 }
 
 
-class TransitionRefused(Exception):
-    """A caseworker's or assessor's change does not apply to the case as it is now."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-
 def after_event(current: str, subject: str) -> str:
     """The status after another service's event; never a step back."""
     target = EFFECT_OF.get(subject)
@@ -100,24 +100,35 @@ def after_information_provided(current: str, *, open_requests_left: int) -> str:
 
 def withdraw(current: str) -> str:
     if current in {PAID, CLOSED, WITHDRAWN, REJECTED}:
-        raise TransitionRefused("not-withdrawable",
-                                f"a case that is {current} can no longer be withdrawn")
+        raise DomainError(
+            Refusal.CONFLICT,
+            "not-withdrawable",
+            f"a case that is {current} can no longer be withdrawn",
+        )
     return WITHDRAWN
 
 
 def submit_report(current: str) -> str:
     if current != PAID:
-        raise TransitionRefused("not-paid",
-                                f"a use-of-funds report needs a paid case; this one is {current}")
+        raise DomainError(
+            Refusal.CONFLICT,
+            "not-paid",
+            f"a use-of-funds report needs a paid case; this one is {current}",
+        )
     return CLOSED
 
 
 def may_answer(current: str) -> None:
     if current in FINAL or STAGE[current] >= STAGE[APPROVED]:
-        raise TransitionRefused("assessment-over",
-                                f"the case is {current}; information is no longer needed")
+        raise DomainError(
+            Refusal.CONFLICT,
+            "assessment-over",
+            f"the case is {current}; information is no longer needed",
+        )
 
 
 def may_attach(current: str) -> None:
     if current in {CLOSED, WITHDRAWN, REJECTED}:
-        raise TransitionRefused("case-final", f"the case is {current}; it takes no documents")
+        raise DomainError(
+            Refusal.CONFLICT, "case-final", f"the case is {current}; it takes no documents"
+        )

@@ -1,0 +1,126 @@
+"""Read models -> response bodies: what each reader is shown of a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from services.intake.domain.access import DUPLICATE_JUDGES, Actor
+from services.intake.personal import FACTS, INFORMATION_PREFIX, ITEM_DESCRIPTIONS, VICTIM
+from shared.money import from_minor
+
+
+class Row(Protocol):
+    """A database row (asyncpg.Record), read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def summary(row: Row, actor: Actor) -> dict[str, Any]:
+    """A case in a list, and the head of a case read: no personal data."""
+    flagged = row["possible_duplicate"] and bool(actor.roles & DUPLICATE_JUDGES)
+    return {
+        "case_id": str(row["case_id"]),
+        "reference": row["reference"],
+        "org_id": row["org_id"],
+        "status": row["status"],
+        "urgency": row["urgency"],
+        "country": row["country"],
+        "submitted_at": row["submitted_at"].isoformat(),
+        "possible_duplicate": bool(flagged),
+        "version": row["version"],
+    }
+
+
+def case_list(rows: Sequence[Row], actor: Actor, next_cursor: str | None) -> dict[str, Any]:
+    return {"items": [summary(r, actor) for r in rows], "next_cursor": next_cursor}
+
+
+def case_file(
+    case: Row,
+    actor: Actor,
+    *,
+    items: Sequence[Row],
+    history: Sequence[Row],
+    documents: Sequence[Row],
+    requests: Sequence[Row],
+) -> dict[str, Any]:
+    """Status, items, timeline, documents and requests; personal data withheld until
+    `include_personal` adds it."""
+    judge = bool(actor.roles & DUPLICATE_JUDGES)
+    return summary(case, actor) | {
+        "items": [
+            {
+                "item_id": i["item_id"],
+                "category": i["category"],
+                "amount": from_minor(i["amount_minor"], i["currency"]),
+                "currency": i["currency"],
+            }
+            for i in items
+        ],
+        "needs": {"medical": case["needs_medical"], "legal": case["needs_legal"]},
+        "history": [
+            {
+                "at": h["at"].isoformat(),
+                "kind": h["kind"],
+                "actor": h["actor"],
+                "detail": h["detail"],
+            }
+            for h in history
+        ],
+        "duplicate_of": [str(d) for d in case["duplicate_of"]]
+        if case["possible_duplicate"] and judge
+        else [],
+        "documents": [document(d) for d in documents],
+        "information_requests": [
+            {
+                "request_id": r["request_id"],
+                "question_category": r["question_category"],
+                "requested_at": r["requested_at"].isoformat(),
+                "status": "open" if r["answered_at"] is None else "answered",
+                "document_ids": [str(d) for d in r["document_ids"]],
+            }
+            for r in requests
+        ],
+        "personal_data": "erased" if case["erased_at"] is not None else "withheld",
+    }
+
+
+def document(row: Row) -> dict[str, Any]:
+    return {
+        "document_id": str(row["document_id"]),
+        "purpose": row["purpose"],
+        "media_type": row["media_type"],
+        "size_bytes": row["size_bytes"],
+        "sha256": row["sha256"],
+        "uploaded_at": row["uploaded_at"].isoformat(),
+        "stored": row["stored"],
+    }
+
+
+def include_personal(out: dict[str, Any], opened: Mapping[str, Any]) -> None:
+    """The decrypted fields, for those who may read them (the read is logged by the caller)."""
+    out["victim"] = opened[VICTIM]
+    out["facts"] = opened[FACTS]
+    for item, text in zip(out["items"], opened[ITEM_DESCRIPTIONS], strict=False):
+        item["description"] = text
+    for request in out["information_requests"]:
+        request["answer"] = opened.get(INFORMATION_PREFIX + request["request_id"])
+    out["personal_data"] = "included"
+
+
+def uploaded(
+    *, document_id: str, case_id: str, media_type: str, size_bytes: int, sha256: str, purpose: str
+) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "case_id": case_id,
+        "media_type": media_type,
+        "size_bytes": size_bytes,
+        "sha256": sha256,
+        "purpose": purpose,
+    }
+
+
+def changed(case_id: str, status: str, version: int) -> dict[str, Any]:
+    return {"case_id": case_id, "status": status, "version": version}
