@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from services.assessment import domain, repository, views
 from services.assessment.context import Ctx
-from services.assessment.model import QueueKind
+from services.assessment.domain.codes import QueueKind
 from shared.auth import Principal, require
 from shared.problems import Problem
 
@@ -71,7 +71,8 @@ async def queue(
             kind=queue_kind,
             limit=limit + 1,
             after=_after(cursor),
-            filters={"urgency": urgency, "country": country},
+            urgency=urgency,
+            country=country,
         )
     now, policy = ctx.clock(), ctx.policy
     items: list[dict[str, Any]] = []

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.assessment.model import QuestionCategory, Recommendation, RejectionReason
+from services.assessment.domain.codes import QuestionCategory, Recommendation, RejectionReason
 from shared.money import Currency, DecimalString, Money, MoneyError
 from shared.problems import Problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.assessment.model import Policy
+from services.assessment.domain.model import Policy
 from shared.money import Money
 from shared.settings import Settings
 

@@ -13,14 +13,16 @@ from support import scratch_database
 from dev.provision import migrate_service
 from dev.stack import Stack
 from services.assessment import domain, repository
-from services.assessment.deadlines import check_due
-from services.assessment.model import (
-    CaseFile,
+from services.assessment.commands import check_due
+from services.assessment.domain.codes import (
     Category,
     Decision,
+    Urgency,
+)
+from services.assessment.domain.model import (
+    CaseFile,
     Policy,
     RequestedItem,
-    Urgency,
 )
 from shared.db import Db
 from shared.money import Money

@@ -21,17 +21,16 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.events import DeadlineMissed, RatificationMissed
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
     DeadlineStage,
     Decision,
-    Policy,
     QueueFlag,
     QueueKind,
 )
+from services.assessment.domain.events import DeadlineMissed, RatificationMissed
+from services.assessment.domain.model import CaseFile, Policy
 
 M, L = AssessmentKind.MEDICAL, AssessmentKind.LEGAL
 A, D = DeadlineStage.ASSESSMENT, DeadlineStage.DECISION

@@ -25,26 +25,30 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.errors import DomainError, ErrorCategory, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    AssessmentKind,
+    CaseStatus,
+    Decision,
+    RejectionReason,
+)
+from services.assessment.domain.errors import ErrorCode, refused
+from services.assessment.domain.events import (
     ApprovalPendingSecond,
     ApprovalRatified,
     CaseApproved,
     CaseRejected,
     Result,
 )
-from services.assessment.model import (
-    AssessmentKind,
+from services.assessment.domain.model import (
     CaseFile,
-    CaseStatus,
-    Decision,
     FxRate,
     ItemAmount,
     Policy,
-    RejectionReason,
     RequestedItem,
 )
+from shared.errors import DomainError, Refusal
 from shared.money import Money
+from shared.problems import problem_of
 
 M = AssessmentKind.MEDICAL
 SOCIAL = "social"  # no assessment needed: the manager decides directly
@@ -321,26 +325,26 @@ def test_decision_errors(
 
 
 @pytest.mark.parametrize(
-    ("code", "category", "status"),
+    ("code", "refusal", "status"),
     [
-        (ErrorCode.ASSESSMENT_MISSING, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.CASE_WITHDRAWN, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.ALREADY_DECIDED, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.NOT_REQUIRED, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.ASSESSOR_CANNOT_DECIDE, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.SAME_MANAGER, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.WRONG_ROLE, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.AMOUNT_ABOVE_REQUESTED, ErrorCategory.UNPROCESSABLE, 422),
-        (ErrorCode.UNKNOWN_REASON_CODE, ErrorCategory.UNPROCESSABLE, 422),
-        (ErrorCode.PERSONAL_DATA_IN_NOTES, ErrorCategory.UNPROCESSABLE, 422),
+        (ErrorCode.ASSESSMENT_MISSING, Refusal.CONFLICT, 409),
+        (ErrorCode.CASE_WITHDRAWN, Refusal.CONFLICT, 409),
+        (ErrorCode.ALREADY_DECIDED, Refusal.CONFLICT, 409),
+        (ErrorCode.NOT_REQUIRED, Refusal.CONFLICT, 409),
+        (ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, Refusal.CONFLICT, 409),
+        (ErrorCode.ASSESSOR_CANNOT_DECIDE, Refusal.FORBIDDEN, 403),
+        (ErrorCode.SAME_MANAGER, Refusal.FORBIDDEN, 403),
+        (ErrorCode.WRONG_ROLE, Refusal.FORBIDDEN, 403),
+        (ErrorCode.AMOUNT_ABOVE_REQUESTED, Refusal.INVALID, 422),
+        (ErrorCode.UNKNOWN_REASON_CODE, Refusal.INVALID, 422),
+        (ErrorCode.PERSONAL_DATA_IN_NOTES, Refusal.INVALID, 422),
     ],
 )
-def test_error_codes_map_to_http_categories(
-    code: ErrorCode, category: ErrorCategory, status: int
-) -> None:
-    err = DomainError(code)
-    assert (err.code, err.category, err.http_status) == (code, category, status)
+def test_error_codes_map_to_http_categories(code: ErrorCode, refusal: Refusal, status: int) -> None:
+    err = refused(code)
+    problem = problem_of(err)
+    assert (err.code, err.refusal, problem.status) == (code, refusal, status)
+    assert problem.code == code.value.replace("_", "-")  # the API's stable problem type
     assert err.detail
 
 

@@ -22,22 +22,23 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.errors import DomainError, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    AssessmentKind,
+    CaseStatus,
+    Recommendation,
+    Urgency,
+)
+from services.assessment.domain.errors import ErrorCode
+from services.assessment.domain.events import (
     InformationRequested,
     LegalAssessmentCompleted,
     MedicalAssessmentCompleted,
     ReviewRequested,
 )
-from services.assessment.model import (
-    AssessmentKind,
-    CaseFile,
-    CaseStatus,
-    Recommendation,
-    RequestedItem,
-    Urgency,
-)
+from services.assessment.domain.model import CaseFile, RequestedItem
+from shared.errors import DomainError
 from shared.money import Money
+from shared.problems import problem_of
 
 M, L = AssessmentKind.MEDICAL, AssessmentKind.LEGAL
 
@@ -319,7 +320,7 @@ def test_a_second_answer_changes_nothing_and_unknown_requests_are_refused() -> N
     with pytest.raises(DomainError) as err:
         domain.information_provided(once, request_id="nope", now=T0)
     assert err.value.code is ErrorCode.UNKNOWN_REQUEST
-    assert err.value.http_status == 422
+    assert problem_of(err.value).status == 422
 
 
 def test_request_ids_are_distinct_and_reproducible() -> None:

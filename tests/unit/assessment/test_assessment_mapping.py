@@ -19,8 +19,9 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.mapping import case_from_json, case_to_json
-from services.assessment.model import AssessmentKind, CaseFile, DeadlineStage
+from services.assessment.domain.codes import AssessmentKind, DeadlineStage
+from services.assessment.domain.model import CaseFile
+from services.assessment.repository.state import case_from_json, case_to_json
 from services.assessment.settings import AssessmentSettings
 from shared.money import Money
 

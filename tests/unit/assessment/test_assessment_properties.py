@@ -11,21 +11,21 @@ from hypothesis import strategies as st
 from support.assessment_mother import FX, POLICY, T0, item, new_case
 
 from services.assessment import domain
-from services.assessment.errors import DomainError
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    AssessmentKind,
+    CaseStatus,
+    Decision,
+    Recommendation,
+)
+from services.assessment.domain.events import (
     ApprovalRatified,
     CaseApproved,
     CaseRejected,
     DomainEvent,
     Result,
 )
-from services.assessment.model import (
-    AssessmentKind,
-    CaseFile,
-    CaseStatus,
-    Decision,
-    Recommendation,
-)
+from services.assessment.domain.model import CaseFile
+from shared.errors import DomainError
 from shared.money import Money
 
 PEOPLE: dict[str, tuple[str, ...]] = {

@@ -7,15 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     DeadlineStage,
-    ItemAmount,
     QuestionCategory,
     Recommendation,
     RejectionReason,
     Urgency,
+)
+from services.assessment.domain.model import (
+    CaseFile,
+    ItemAmount,
 )
 
 

@@ -6,15 +6,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
     DeadlineStage,
-    Policy,
     QueueFlag,
     QueueKind,
     Urgency,
+)
+from services.assessment.domain.model import (
+    CaseFile,
+    Policy,
 )
 
 
