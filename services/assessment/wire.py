@@ -123,6 +123,13 @@ def _ratification_missed(e: d.RatificationMissed) -> Outgoing:
 
 
 @to_wire.register
+def _deadline_approaching(e: d.DeadlineApproaching) -> Outgoing:
+    return subjects.DEADLINE_APPROACHING, ev.DeadlineApproaching(
+        case_id=e.case_id, stage=e.stage.value, due_at=e.due_at
+    )
+
+
+@to_wire.register
 def _deadline_missed(e: d.DeadlineMissed) -> Outgoing:
     return subjects.DEADLINE_MISSED, ev.DeadlineMissed(
         case_id=e.case_id, stage=e.stage.value, due_at=e.due_at
@@ -139,6 +146,7 @@ PUBLISHES: list[tuple[str, type[EventData]]] = [
     (subjects.CASE_REJECTED, ev.CaseRejected),
     (subjects.APPROVAL_RATIFIED, ev.ApprovalRatified),
     (subjects.RATIFICATION_MISSED, ev.RatificationMissed),
+    (subjects.DEADLINE_APPROACHING, ev.DeadlineApproaching),
     (subjects.DEADLINE_MISSED, ev.DeadlineMissed),
 ]
 

@@ -79,3 +79,11 @@ class DeadlineMissed(EventData):
     case_id: Id
     stage: Literal["assessment", "decision", "ratification"]
     due_at: datetime
+
+
+class DeadlineApproaching(EventData):
+    """A stage's deadline is near (12 hours by default); announced once per stage."""
+
+    case_id: Id
+    stage: Literal["assessment", "decision"]
+    due_at: datetime

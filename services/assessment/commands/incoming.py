@@ -126,5 +126,5 @@ async def check_due(db: Db, *, now: datetime, policy: Policy, limit: int = 100) 
                 tx, stored, result, now=now, policy=policy, actor=wire.SERVICE, causation_id=run_id
             )
             if result.events:
-                log.info("deadline missed", case_id=case_id, events=len(result.events))
+                log.info("deadlines reported", case_id=case_id, events=len(result.events))
     return len(ids)

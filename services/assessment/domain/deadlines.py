@@ -1,35 +1,39 @@
-"""Deadlines: each stage's miss reported once, and a missed ratification once."""
+"""Deadlines: each stage announced once as approaching and its miss reported once; a missed
+ratification reported once."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from services.assessment.domain.codes import CaseStatus, DeadlineStage
 from services.assessment.domain.events import (
+    DeadlineApproaching,
     DeadlineMissed,
     DomainEvent,
     RatificationMissed,
     Result,
 )
 from services.assessment.domain.model import CaseFile, Policy, require_aware
-from services.assessment.domain.queues import due_at
+from services.assessment.domain.queues import announce_at, due_at, watched_stages
 
 
 def check_deadlines(case: CaseFile, *, now: datetime, policy: Policy) -> Result:
-    """Emit DeadlineMissed once per stage and RatificationMissed once; run it on a timer."""
+    """Run on a timer: DeadlineApproaching once per stage when its deadline is near (within the
+    policy's `deadline_approaching`, not while the clock is stopped), DeadlineMissed once per
+    stage once it passed (then no announcement comes late), RatificationMissed once."""
     require_aware(now)
     events: list[DomainEvent] = []
-    missed = set(case.deadlines_missed)
-    waiting = {
-        DeadlineStage.ASSESSMENT: case.is_open and bool(case.missing_assessments),
-        DeadlineStage.DECISION: case.is_open or case.status == CaseStatus.PENDING_SECOND_APPROVAL,
-    }
-    for stage, still_waiting in waiting.items():
+    approaching, missed = set(case.deadlines_approaching), set(case.deadlines_missed)
+    for stage in watched_stages(case):
         due = due_at(case, stage, now=now, policy=policy)
-        if still_waiting and stage not in missed and now > due:
+        if now > due:
             missed.add(stage)
             events.append(
                 DeadlineMissed(case_id=case.case_id, occurred_at=now, stage=stage, due_at=due)
+            )
+        elif (announce := announce_at(case, stage, now=now, policy=policy)) and now >= announce:
+            approaching.add(stage)
+            events.append(
+                DeadlineApproaching(case_id=case.case_id, occurred_at=now, stage=stage, due_at=due)
             )
     ratification = case.ratification
     ratification_missed = case.ratification_missed
@@ -50,5 +54,9 @@ def check_deadlines(case: CaseFile, *, now: datetime, policy: Policy) -> Result:
         )
     if not events:
         return Result(case, [])
-    new = case.evolve(deadlines_missed=frozenset(missed), ratification_missed=ratification_missed)
+    new = case.evolve(
+        deadlines_approaching=frozenset(approaching),
+        deadlines_missed=frozenset(missed),
+        ratification_missed=ratification_missed,
+    )
     return Result(new, events)

@@ -95,6 +95,12 @@ class RatificationMissed(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DeadlineApproaching(DomainEvent):
+    stage: DeadlineStage
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeadlineMissed(DomainEvent):
     stage: DeadlineStage
     due_at: datetime

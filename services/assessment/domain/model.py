@@ -122,6 +122,7 @@ class CaseFile:
     submitted_at: datetime
     paused_total: timedelta = timedelta(0)
     paused_since: datetime | None = None
+    deadlines_approaching: frozenset[DeadlineStage] = frozenset()  # announced, once each
     deadlines_missed: frozenset[DeadlineStage] = frozenset()
     ratification_missed: bool = False
     version: int = 1
@@ -246,6 +247,8 @@ class Policy:
     fast_track_limit: Money = field(default_factory=lambda: Money.parse("2000.00", "CHF"))
     ratification_period: timedelta = timedelta(days=7)
     fx_max_age: timedelta | None = None  # None: any known rate is used, however old
+    # How long before a stage's deadline it is announced as approaching; zero: never announced.
+    deadline_approaching: timedelta = timedelta(hours=12)
 
     def __post_init__(self) -> None:
         if self.four_eyes_threshold.currency != "CHF" or self.fast_track_limit.currency != "CHF":

@@ -126,6 +126,7 @@ def case_to_json(case: CaseFile) -> Json:
         "submitted_at": _t(case.submitted_at),
         "paused_total_us": case.paused_total // timedelta(microseconds=1),
         "paused_since": _t(case.paused_since),
+        "deadlines_approaching": sorted(s.value for s in case.deadlines_approaching),
         "deadlines_missed": sorted(s.value for s in case.deadlines_missed),
         "ratification_missed": case.ratification_missed,
         "version": case.version,
@@ -213,6 +214,10 @@ def case_from_json(j: Json) -> CaseFile:
         submitted_at=_req_dt(j["submitted_at"]),
         paused_total=timedelta(microseconds=int(j["paused_total_us"])),
         paused_since=_dt(j["paused_since"]),
+        # absent from case files saved before deadlines were announced
+        deadlines_approaching=frozenset(
+            DeadlineStage(s) for s in j.get("deadlines_approaching", ())
+        ),
         deadlines_missed=frozenset(DeadlineStage(s) for s in j["deadlines_missed"]),
         ratification_missed=bool(j["ratification_missed"]),
         version=int(j["version"]),

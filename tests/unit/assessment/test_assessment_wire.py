@@ -54,6 +54,9 @@ def _every_event() -> list[d.DomainEvent]:
     fast = approve(social, at=T0).case
     events += domain.ratify(fast, manager="manager-2", roles=MANAGER, now=T0 + hours(1)).events
     events += domain.check_deadlines(fast, now=T0 + timedelta(days=8), policy=POLICY).events
+    events += domain.check_deadlines(
+        two, now=T0 + timedelta(days=19, hours=13), policy=POLICY
+    ).events
     events += domain.check_deadlines(two, now=T0 + timedelta(days=40), policy=POLICY).events
     assert FX  # the approvals above used the mother's rates
     return events
