@@ -31,7 +31,9 @@ async def decide(
 ) -> JSONResponse:
     """Approve (amounts per item) or reject (a reason code). 200 when final; 202 with status
     `pending_second_approval` when a second, different fund manager must approve the same
-    amounts (above the four-eyes threshold, or a currency without a known rate)."""
+    amounts (above the four-eyes threshold, or a currency without a known rate). The second
+    approval confirms the first: it needs `If-Match` with the ETag of the case as reviewed
+    (428 without it, 412 when the case changed since)."""
     amounts = amounts_of(body.approved_items, "approved_items")
     call = api_call(request, principal, body, if_match, idempotency_key)
     return await commands.decide(
@@ -53,6 +55,7 @@ async def ratify(
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """A second fund manager ratifies a fast-tracked emergency approval (due within 7 days)."""
+    """A second fund manager ratifies a fast-tracked emergency approval (due within 7 days),
+    with `If-Match`: the ETag of the case as reviewed (428 without it, 412 when stale)."""
     call = api_call(request, principal, None, if_match, idempotency_key)
     return await commands.ratify(ctx, call, case_id)

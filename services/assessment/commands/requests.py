@@ -49,6 +49,15 @@ class ApiCall:
     idempotency_key: str | None = None
 
 
+def _named(if_match: str | None) -> str | None:
+    """The versions an If-Match names: `*` (whatever the version is) names none, so it does not
+    say what the person confirming reviewed."""
+    if if_match is None:
+        return None
+    tags = [t for t in (t.strip() for t in if_match.split(",")) if t and t != "*"]
+    return ", ".join(tags) or None
+
+
 def _created(_: Result) -> tuple[int, Body]:
     return 201, {}
 
@@ -70,7 +79,10 @@ async def _change(
         stored = await repository.lock_case(tx, case_id=case_id)
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
-        check_if_match(call.if_match, stored.case.version, required=confirms(stored.case))
+        if confirms(stored.case):
+            check_if_match(_named(call.if_match), stored.case.version, required=True)
+        else:
+            check_if_match(call.if_match, stored.case.version)
         now = ctx.clock()
         result = change(stored.case, now=now)
         saved = await save(
@@ -194,10 +206,12 @@ async def decide(
         pending = any(isinstance(e, ApprovalPendingSecond) for e in result.events)
         return (202 if pending else 200), {}
 
-    return await _change(ctx, call, case_id, change, respond=respond)
+    confirms = partial(domain.confirms_another, decision=decision)
+    return await _change(ctx, call, case_id, change, confirms=confirms, respond=respond)
 
 
 async def ratify(ctx: AssessmentContext, call: ApiCall, case_id: str) -> JSONResponse:
+    """Confirms another manager's approval: only with the version reviewed (If-Match)."""
     who = call.principal
     change = partial(domain.ratify, manager=who.sub, roles=who.roles)
-    return await _change(ctx, call, case_id, change)
+    return await _change(ctx, call, case_id, change, confirms=domain.confirms_another)

@@ -14,7 +14,7 @@ from services.assessment.domain.assessing import (
     withdraw,
 )
 from services.assessment.domain.deadlines import check_deadlines
-from services.assessment.domain.decisions import chf_equivalent, decide, ratify
+from services.assessment.domain.decisions import chf_equivalent, confirms_another, decide, ratify
 from services.assessment.domain.errors import ErrorCode, refused
 from services.assessment.domain.events import Result
 from services.assessment.domain.queues import (
@@ -34,6 +34,7 @@ __all__ = [
     "build_queue",
     "check_deadlines",
     "chf_equivalent",
+    "confirms_another",
     "decide",
     "due_at",
     "information_provided",

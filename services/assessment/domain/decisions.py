@@ -104,6 +104,17 @@ def decide(
     return _approve(case, items, (manager,), now)
 
 
+def confirms_another(case: CaseFile, decision: Decision | None = None) -> bool:
+    """Whether the decision confirms what another fund manager decided: a second approval
+    confirms the first, a ratification (`decision` None) the fast-tracked approval. The one who
+    confirms must name the version of the case they reviewed (If-Match)."""
+    if decision is None:
+        return True
+    return Decision(decision) == Decision.APPROVE and (
+        case.status == CaseStatus.PENDING_SECOND_APPROVAL
+    )
+
+
 def ratify(case: CaseFile, *, manager: str, roles: Collection[str], now: datetime) -> Result:
     """A second fund manager confirms a fast-tracked emergency approval; late is still accepted."""
     require_aware(now)

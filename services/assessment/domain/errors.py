@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     NEGATIVE_AMOUNT = "negative_amount"
     CURRENCY_MISMATCH = "currency_mismatch"
+    TOTAL_TOO_LARGE = "total_too_large"
     UNKNOWN_ITEM = "unknown_item"
     APPROVED_ITEMS_REQUIRED = "approved_items_required"
     REASON_CODE_REQUIRED = "reason_code_required"

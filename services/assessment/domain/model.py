@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from services.assessment.domain.codes import (
     Urgency,
 )
 from services.assessment.domain.errors import ErrorCode, refused
-from shared.money import Money
+from shared.money import MAX_MINOR, Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,12 @@ class CaseFile:
                 raise refused(ErrorCode.AMOUNT_NOT_POSITIVE, f"item {item_id}: omit it instead")
             if item.amount < money and not allow_above_requested:
                 raise refused(ErrorCode.AMOUNT_ABOVE_REQUESTED, f"item {item_id}")
+        totals: dict[str, int] = defaultdict(int)
+        for money in amounts.values():
+            totals[money.currency] += money.minor
+        for currency, total in sorted(totals.items()):
+            if total > MAX_MINOR:  # what the case's total becomes downstream must be money too
+                raise refused(ErrorCode.TOTAL_TOO_LARGE, f"the {currency} total is too large")
         return tuple(
             ItemAmount(i.item_id, i.category, amounts[i.item_id])
             for i in self.items

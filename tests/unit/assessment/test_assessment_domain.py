@@ -224,6 +224,35 @@ def test_record_assessment_errors(
     assert err.value.code is code
 
 
+def test_recommended_amounts_above_requested_still_sum_to_money() -> None:
+    case = new_case(item("i1", "medical", "1.0000", "CLF"), item("i2", "legal", "1.0000", "CLF"))
+    top = money("99999999999.9999", "CLF")  # each amount is money (just under 10^15 minor)
+    for kind, roles in ((M, MEDICAL), (L, LEGAL)):
+        with pytest.raises(DomainError) as err:
+            domain.record_assessment(
+                case,
+                kind=kind,
+                assessor="x",
+                roles=roles,
+                recommendation=Recommendation.SUPPORT,
+                amounts={"i1": top, "i2": top},
+                now=T0,
+                has_reason_for_exceeding=True,
+            )
+        assert err.value.code is ErrorCode.TOTAL_TOO_LARGE
+    one = domain.record_assessment(
+        case,
+        kind=M,
+        assessor="x",
+        roles=MEDICAL,
+        recommendation=Recommendation.SUPPORT,
+        amounts={"i1": top},
+        now=T0,
+        has_reason_for_exceeding=True,
+    )
+    assert one.case.version == case.version + 1
+
+
 # --- review requested ---------------------------------------------------------------------------
 
 
