@@ -30,7 +30,9 @@ def check_deadlines(case: CaseFile, *, now: datetime, policy: Policy) -> Result:
             events.append(
                 DeadlineMissed(case_id=case.case_id, occurred_at=now, stage=stage, due_at=due)
             )
-        elif (announce := announce_at(case, stage, now=now, policy=policy)) and now >= announce:
+            continue
+        announce = announce_at(case, stage, now=now, policy=policy)
+        if announce is not None and now >= announce:
             approaching.add(stage)
             events.append(
                 DeadlineApproaching(case_id=case.case_id, occurred_at=now, stage=stage, due_at=due)
