@@ -15,7 +15,7 @@ from services.assessment import (
     queue_api,
     wire,
 )
-from services.assessment.deadlines import deadline_checker
+from services.assessment.jobs import deadline_checker
 from services.assessment.settings import AssessmentSettings
 from shared.consume import Subscription
 from shared.events import subjects

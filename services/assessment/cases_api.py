@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from services.assessment import commands, domain, repository
+from services.assessment import commands, repository, views
 from services.assessment.context import Ctx
-from services.assessment.events import InformationRequested, Result
-from services.assessment.model import AssessmentKind, CaseFile
+from services.assessment.domain.codes import AssessmentKind
 from services.assessment.schemas import InformationRequestIn, ReviewRequestIn
-from services.assessment.views import kinds_of
 from shared.auth import Principal, require
 from shared.deps import IdempotencyKey, IfMatch, etag
 from shared.problems import Problem
@@ -26,6 +25,24 @@ Assessor = Annotated[Principal, Depends(require("medical_assessor", "legal_asses
 CHANGE: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 412: {}, 422: {}}
 
 
+def api_call(
+    request: Request,
+    principal: Principal,
+    body: BaseModel | None,
+    if_match: str | None,
+    key: str | None,
+) -> commands.ApiCall:
+    """The change as the unit of work sees it: who, on which route, with which conditions."""
+    return commands.ApiCall(
+        principal=principal,
+        route=f"{request.method} {request.url.path}",
+        payload={} if body is None else body.model_dump(mode="json"),
+        request_id=request.state.request_id,
+        if_match=if_match,
+        idempotency_key=key,
+    )
+
+
 @router.get("/cases/{case_id}", responses={401: {}, 403: {}, 404: {}})
 async def get_case(case_id: CaseId, ctx: Ctx, _: Reader) -> JSONResponse:
     """The assessment view (no personal data; notes for assessors and fund managers); ETag."""
@@ -33,7 +50,7 @@ async def get_case(case_id: CaseId, ctx: Ctx, _: Reader) -> JSONResponse:
         stored = await repository.get_case(conn, case_id=case_id)
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
-        body = await commands.view_of(conn, stored, ctx)
+        body = await views.case_body(conn, stored, now=ctx.clock(), policy=ctx.policy)
     return JSONResponse(body, headers={"ETag": etag(stored.case.version), **commands.NO_STORE})
 
 
@@ -48,7 +65,7 @@ async def request_review(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """An assessor asks that a social or relocation case be reviewed by their specialty."""
-    own = kinds_of(principal.roles)
+    own = views.kinds_of(principal.roles)
     if body.kind is None and len(own) != 1:
         raise Problem(
             422,
@@ -57,24 +74,8 @@ async def request_review(
             errors=[{"field": "kind", "code": "missing", "message": "required"}],
         )
     kind = AssessmentKind(body.kind) if body.kind else own[0]
-
-    def command(case: CaseFile, now: Any) -> Result:
-        return domain.request_review(
-            case, kind=kind, assessor=principal.sub, roles=principal.roles, now=now
-        )
-
-    return await commands.run(
-        ctx,
-        request,
-        principal,
-        case_id=case_id,
-        route=f"POST /cases/{case_id}/review-requests",
-        if_match=if_match,
-        key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        command=command,
-        respond=lambda _: (201, {}),
-    )
+    call = api_call(request, principal, body, if_match, idempotency_key)
+    return await commands.request_review(ctx, call, case_id, kind=kind)
 
 
 @router.post("/cases/{case_id}/information-requests", status_code=201, responses=CHANGE)
@@ -88,29 +89,7 @@ async def request_information(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Ask the caseworker a question from the fixed list (no free text); the clock pauses."""
-
-    def command(case: CaseFile, now: Any) -> Result:
-        return domain.request_information(
-            case,
-            assessor=principal.sub,
-            roles=principal.roles,
-            category_code=body.question_category.value,
-            now=now,
-        )
-
-    def respond(result: Result) -> tuple[int, dict[str, Any]]:
-        asked = next(e for e in result.events if isinstance(e, InformationRequested))
-        return 201, {"request_id": asked.request_id}
-
-    return await commands.run(
-        ctx,
-        request,
-        principal,
-        case_id=case_id,
-        route=f"POST /cases/{case_id}/information-requests",
-        if_match=if_match,
-        key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        command=command,
-        respond=respond,
+    call = api_call(request, principal, body, if_match, idempotency_key)
+    return await commands.request_information(
+        ctx, call, case_id, category=body.question_category.value
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.assessment.model import Policy
+from services.assessment.domain.model import Policy
 from services.assessment.settings import AssessmentSettings
 from shared.consume import FromContext
 from shared.db import Db

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from services.assessment import commands, domain, repository
-from services.assessment.cases_api import CHANGE, CaseId
+from services.assessment import commands
+from services.assessment.cases_api import CHANGE, CaseId, api_call
 from services.assessment.context import Ctx
-from services.assessment.events import ApprovalPendingSecond, Result
-from services.assessment.model import CaseFile, Decision
+from services.assessment.domain.codes import Decision
 from services.assessment.schemas import DecisionIn, amounts_of
 from shared.auth import Principal, require
 from shared.deps import IdempotencyKey, IfMatch
@@ -32,40 +31,18 @@ async def decide(
 ) -> JSONResponse:
     """Approve (amounts per item) or reject (a reason code). 200 when final; 202 with status
     `pending_second_approval` when a second, different fund manager must approve the same
-    amounts (above the four-eyes threshold, or a currency without a known rate)."""
+    amounts (above the four-eyes threshold, or a currency without a known rate). The second
+    approval confirms the first: it needs `If-Match` with the ETag of the case as reviewed
+    (428 without it, 412 when the case changed since)."""
     amounts = amounts_of(body.approved_items, "approved_items")
-    async with ctx.db.connection() as conn:
-        today = ctx.clock().date()
-        fx = await repository.chf_rates(conn, today=today)
-
-    def command(case: CaseFile, now: Any) -> Result:
-        return domain.decide(
-            case,
-            manager=principal.sub,
-            roles=principal.roles,
-            decision=Decision(body.decision),
-            approved_items=amounts or None,
-            reason_code=None if body.reason_code is None else body.reason_code.value,
-            now=now,
-            fx=fx,
-            policy=ctx.policy,
-        )
-
-    def respond(result: Result) -> tuple[int, dict[str, Any]]:
-        pending = any(isinstance(e, ApprovalPendingSecond) for e in result.events)
-        return (202 if pending else 200), {}
-
-    return await commands.run(
+    call = api_call(request, principal, body, if_match, idempotency_key)
+    return await commands.decide(
         ctx,
-        request,
-        principal,
-        case_id=case_id,
-        route=f"POST /cases/{case_id}/decision",
-        if_match=if_match,
-        key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        command=command,
-        respond=respond,
+        call,
+        case_id,
+        decision=Decision(body.decision),
+        amounts=amounts,
+        reason_code=None if body.reason_code is None else body.reason_code.value,
     )
 
 
@@ -78,19 +55,7 @@ async def ratify(
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """A second fund manager ratifies a fast-tracked emergency approval (due within 7 days)."""
-
-    def command(case: CaseFile, now: Any) -> Result:
-        return domain.ratify(case, manager=principal.sub, roles=principal.roles, now=now)
-
-    return await commands.run(
-        ctx,
-        request,
-        principal,
-        case_id=case_id,
-        route=f"POST /cases/{case_id}/ratification",
-        if_match=if_match,
-        key=idempotency_key,
-        payload={},
-        command=command,
-    )
+    """A second fund manager ratifies a fast-tracked emergency approval (due within 7 days),
+    with `If-Match`: the ETag of the case as reviewed (428 without it, 412 when stale)."""
+    call = api_call(request, principal, None, if_match, idempotency_key)
+    return await commands.ratify(ctx, call, case_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from services.assessment import domain, repository, views
 from services.assessment.context import Ctx
-from services.assessment.model import QueueKind
+from services.assessment.domain.codes import QueueKind
 from shared.auth import Principal, require
 from shared.problems import Problem
 
@@ -31,20 +32,35 @@ def _cursor(row: repository.QueueRow) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_CASE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
 def _after(cursor: str | None) -> tuple[int, datetime, str] | None:
+    """The keyset a cursor names; a cursor this service did not give out is a 422, whatever it
+    holds (the values go to the database as parameters: each is checked for its column)."""
     if cursor is None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         rank, due, case_id = orjson.loads(raw)
-        return int(rank), datetime.fromisoformat(due), str(case_id)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise Problem(
-            422,
-            "the cursor is not one this service gave out",
-            code="invalid-cursor",
-            errors=[{"field": "cursor", "code": "invalid", "message": "unknown cursor"}],
-        ) from None
+        moment = datetime.fromisoformat(due)
+        if (
+            type(rank) is int
+            and rank in (0, 1)
+            and moment.tzinfo is not None
+            and moment.astimezone(UTC).year >= 1970
+            and isinstance(case_id, str)
+            and _CASE_ID.match(case_id)
+        ):
+            return rank, moment, case_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
+        pass
+    raise Problem(
+        422,
+        "the cursor is not one this service gave out",
+        code="invalid-cursor",
+        errors=[{"field": "cursor", "code": "invalid", "message": "unknown cursor"}],
+    )
 
 
 @router.get("/queue", responses={403: {}, 422: {}})
@@ -71,7 +87,8 @@ async def queue(
             kind=queue_kind,
             limit=limit + 1,
             after=_after(cursor),
-            filters={"urgency": urgency, "country": country},
+            urgency=urgency,
+            country=country,
         )
     now, policy = ctx.clock(), ctx.policy
     items: list[dict[str, Any]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.assessment.model import Policy
+from services.assessment.domain.model import Policy
 from shared.money import Money
 from shared.settings import Settings
 
@@ -20,6 +20,8 @@ class AssessmentSettings(Settings):
     emergency_assessment_hours: float = 24
     standard_assessment_days: float = 20
     fx_max_age_days: int | None = None
+    # A stage's deadline is announced (deadline_approaching) this long before it; 0: never.
+    deadline_approaching_hours: float = 12
     # The deadline checker: how often it scans `next_check_at <= now`, and how many per batch.
     deadline_check_seconds: float = 5.0
     deadline_batch: int = 100
@@ -38,4 +40,5 @@ class AssessmentSettings(Settings):
             fx_max_age=(
                 None if self.fx_max_age_days is None else timedelta(days=self.fx_max_age_days)
             ),
+            deadline_approaching=timedelta(hours=self.deadline_approaching_hours),
         )

@@ -6,40 +6,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
-from services.assessment import domain
-from services.assessment.model import (
-    AssessmentKind,
-    CaseFile,
-    DeadlineStage,
-    ItemAmount,
-    Policy,
-    RequestedItem,
-)
-from services.assessment.queues import QueueEntry
-from services.assessment.repository import StoredCase
+from services.assessment import domain, repository
+from services.assessment.domain.codes import AssessmentKind, DeadlineStage
+from services.assessment.domain.model import CaseFile, Policy
+from services.assessment.domain.queues import QueueEntry
+from services.assessment.repository import RecordedAssessment, StoredCase
+from services.assessment.repository.state import item_lines
+from shared.db import Connection
 
 POSSIBLE_DUPLICATE = "possible_duplicate"
-
-
-def _lines(lines: Iterable[ItemAmount | RequestedItem]) -> list[dict[str, str]]:
-    return [
-        {
-            "item_id": x.item_id,
-            "category": x.category.value,
-            "amount": x.amount.amount,
-            "currency": x.amount.currency,
-        }
-        for x in lines
-    ]
+Body = dict[str, Any]
 
 
 def _t(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _deadline(case: CaseFile, stage: DeadlineStage, now: datetime, policy: Policy) -> Any:
+def _deadline(case: CaseFile, stage: DeadlineStage, now: datetime, policy: Policy) -> Body:
     due = domain.due_at(case, stage, now=now, policy=policy)
     return {
         "due_at": due.isoformat(),
@@ -62,7 +45,7 @@ def flags(entry: QueueEntry | None, stored: StoredCase) -> list[str]:
     return sorted(found)
 
 
-def queue_line(entry: QueueEntry, stored: StoredCase) -> dict[str, Any]:
+def queue_line(entry: QueueEntry, stored: StoredCase) -> Body:
     case = stored.case
     return {
         "case_id": case.case_id,
@@ -80,9 +63,19 @@ def queue_line(entry: QueueEntry, stored: StoredCase) -> dict[str, Any]:
     }
 
 
+async def case_body(conn: Connection, stored: StoredCase, *, now: datetime, policy: Policy) -> Body:
+    """The case view with its assessments' history (one query for the notes)."""
+    assessments = await repository.assessments_of(conn, case_id=stored.case.case_id)
+    return case_view(stored, assessments, now=now, policy=policy)
+
+
 def case_view(
-    stored: StoredCase, assessments: Sequence[asyncpg.Record], *, now: datetime, policy: Policy
-) -> dict[str, Any]:
+    stored: StoredCase,
+    assessments: Sequence[RecordedAssessment],
+    *,
+    now: datetime,
+    policy: Policy,
+) -> Body:
     """The assessment view of a case; notes are shown to its assessors and fund managers."""
     case = stored.case
     entries = [
@@ -91,7 +84,6 @@ def case_view(
         if (e := domain.queue_entry(case, k, now=now, policy=policy)) is not None
     ]
     first = entries[0] if entries else None
-    pending, ratification, outcome = case.pending_approval, case.ratification, case.outcome
     return {
         "case_id": case.case_id,
         "reference": stored.reference,
@@ -100,7 +92,7 @@ def case_view(
         "urgency": case.urgency.value,
         "status": case.status.value,
         "submitted_at": case.submitted_at.isoformat(),
-        "items": _lines(case.items),
+        "items": item_lines(case.items),
         "needs": {
             "required": sorted(k.value for k in case.required),
             "missing": sorted(k.value for k in case.missing_assessments),
@@ -116,13 +108,13 @@ def case_view(
         "flags": flags(first, stored),
         "assessments": [
             {
-                "kind": r["kind"],
-                "assessor": r["assessor"],
-                "recommendation": r["recommendation"],
-                "recommended_items": r["recommended_items"],
-                "notes": r["notes"],
-                "exceeding_reason": r["exceeding_reason"],
-                "recorded_at": _t(r["recorded_at"]),
+                "kind": r.kind,
+                "assessor": r.assessor,
+                "recommendation": r.recommendation,
+                "recommended_items": r.recommended_items,
+                "notes": r.notes,
+                "exceeding_reason": r.exceeding_reason,
+                "recorded_at": _t(r.recorded_at),
             }
             for r in assessments
         ],
@@ -145,36 +137,41 @@ def case_view(
             }
             for r in case.information_requests
         ],
-        "decision": {
-            "pending_approval": None
-            if pending is None
-            else {
-                "first_decider": pending.first_manager,
-                "approved_items": _lines(pending.items),
-                "total_chf": None if pending.total_chf is None else f"{pending.total_chf:.2f}",
-                "approved_at": _t(pending.approved_at),
-            },
-            "outcome": None
-            if outcome is None
-            else {
-                "decision": outcome.decision.value,
-                "approved_items": _lines(outcome.items),
-                "reason_code": None if outcome.reason_code is None else outcome.reason_code.value,
-                "decided_by": list(outcome.decided_by),
-                "decided_at": _t(outcome.decided_at),
-                "fast_track": outcome.fast_track,
-            },
-            "ratification": None
-            if ratification is None
-            else {
-                "first_decider": ratification.first_manager,
-                "due_at": _t(ratification.due_at),
-                "ratified_by": ratification.ratified_by,
-                "ratified_at": _t(ratification.ratified_at),
-                "missed": case.ratification_missed,
-            },
-        },
+        "decision": _decision(case),
         "version": case.version,
+    }
+
+
+def _decision(case: CaseFile) -> Body:
+    pending, ratification, outcome = case.pending_approval, case.ratification, case.outcome
+    return {
+        "pending_approval": None
+        if pending is None
+        else {
+            "first_decider": pending.first_manager,
+            "approved_items": item_lines(pending.items),
+            "total_chf": None if pending.total_chf is None else f"{pending.total_chf:.2f}",
+            "approved_at": _t(pending.approved_at),
+        },
+        "outcome": None
+        if outcome is None
+        else {
+            "decision": outcome.decision.value,
+            "approved_items": item_lines(outcome.items),
+            "reason_code": None if outcome.reason_code is None else outcome.reason_code.value,
+            "decided_by": list(outcome.decided_by),
+            "decided_at": _t(outcome.decided_at),
+            "fast_track": outcome.fast_track,
+        },
+        "ratification": None
+        if ratification is None
+        else {
+            "first_decider": ratification.first_manager,
+            "due_at": _t(ratification.due_at),
+            "ratified_by": ratification.ratified_by,
+            "ratified_at": _t(ratification.ratified_at),
+            "missed": case.ratification_missed,
+        },
     }
 
 

@@ -24,6 +24,7 @@ CATALOGUE: dict[str, type[EventData]] = {
     subjects.APPROVAL_RATIFIED: assessment.ApprovalRatified,
     subjects.RATIFICATION_MISSED: assessment.RatificationMissed,
     subjects.DEADLINE_MISSED: assessment.DeadlineMissed,
+    subjects.DEADLINE_APPROACHING: assessment.DeadlineApproaching,
     subjects.BUDGET_RESERVED: disbursement.BudgetReserved,
     subjects.BUDGET_INSUFFICIENT: disbursement.BudgetInsufficient,
     subjects.BUDGET_RELEASED: disbursement.BudgetReleased,

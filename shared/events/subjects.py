@@ -28,6 +28,7 @@ CASE_REJECTED: Final = "vfund.assessment.case.rejected"
 APPROVAL_RATIFIED: Final = "vfund.assessment.case.ratified"
 RATIFICATION_MISSED: Final = "vfund.assessment.case.ratification_missed"
 DEADLINE_MISSED: Final = "vfund.assessment.case.deadline_missed"
+DEADLINE_APPROACHING: Final = "vfund.assessment.case.deadline_approaching"
 
 # disbursement
 BUDGET_RESERVED: Final = "vfund.disbursement.budget.reserved"
@@ -56,5 +57,3 @@ TREE_HEAD_SIGNED: Final = "vfund.audit.tree_head.signed"
 def deadletter(service: str) -> str:
     """Where a service's undeliverable events end: counted, kept, never dropped."""
     return f"vfund.deadletter.{service}"
-
-

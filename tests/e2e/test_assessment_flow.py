@@ -16,7 +16,9 @@ from support.assessment_probe import (
     nothing_changes,
     publish,
     queue_line,
+    ratify,
     read,
+    reviewed,
     submit,
     types,
 )
@@ -97,9 +99,8 @@ def test_submission_to_four_eyes_approval(api: Api, stack: Stack) -> None:
         too_much = {"item_id": "item-1", "amount": "4000.01", "currency": "CHF"}
         assert_problem(assess(api, case_id, "medical", recommended_items=[too_much]), 422)
         assert_problem(assess(api, case_id, "medical", etag='"999"'), 412)
-        assert_problem(
-            api.post("assessment", f"/cases/{case_id}/ratification", user="manager-1"), 409
-        )
+        nothing = ratify(api, case_id, "manager-1", etag=reviewed(api, case_id, "manager-1"))
+        assert_problem(nothing, 409)
 
     done = assess(
         api,
@@ -154,23 +155,29 @@ def test_submission_to_four_eyes_approval(api: Api, stack: Stack) -> None:
         what="the case in the decision queue",
     )
 
-    # 6,500 CHF: the first approval waits for a second, different fund manager.
+    # 6,500 CHF: the first approval waits for a second, different fund manager, who confirms
+    # the version they reviewed (If-Match).
     first = decide(api, case_id, "manager-1", decision="approve", approved_items=[MEDICAL, LEGAL])
     assert first.status_code == 202, first.text
     assert first.json()["status"] == "pending_second_approval"
+    seen = reviewed(api, case_id, "manager-2")
     with nothing_changes(api, stack, case_id):
+        both = [MEDICAL, LEGAL]
         same = assert_problem(
-            decide(api, case_id, "manager-1", decision="approve", approved_items=[MEDICAL, LEGAL]),
+            decide(api, case_id, "manager-1", decision="approve", approved_items=both, etag=seen),
             403,
         )
         assert "same-manager" in same["type"]
         less = {"item_id": "item-2", "amount": "2000.00", "currency": "CHF"}
+        other = [MEDICAL, less]
         assert_problem(
-            decide(api, case_id, "manager-2", decision="approve", approved_items=[MEDICAL, less]),
+            decide(api, case_id, "manager-2", decision="approve", approved_items=other, etag=seen),
             409,
         )
         assert_problem(assess(api, case_id, "legal", recommended_items=[LEGAL]), 409)
-    second = decide(api, case_id, "manager-2", decision="approve", approved_items=[LEGAL, MEDICAL])
+    second = decide(
+        api, case_id, "manager-2", decision="approve", approved_items=[LEGAL, MEDICAL], etag=seen
+    )
     assert second.status_code == 200, second.text
     assert second.json()["status"] == "approved"
     assert second.json()["decision"]["outcome"]["decided_by"] == ["manager-1", "manager-2"]
@@ -200,7 +207,8 @@ def test_submission_to_four_eyes_approval(api: Api, stack: Stack) -> None:
     assert all(e["correlationid"] == submitted[0]["correlationid"] for e in events)
     assert "notes" not in str(events) and "Treatment plan" not in str(events)
     # With a funded grant in the same system, disbursement may move the case on at once.
-    after_approval = {"approved", "awaiting_funds", "awaiting_payment", "payment_scheduled",
-                      "paid"}
-    wait_for(lambda: intake_status(api, case_id) in after_approval,
-             what="intake to show the case approved (or funded since)")
+    after_approval = {"approved", "awaiting_funds", "awaiting_payment", "payment_scheduled", "paid"}
+    wait_for(
+        lambda: intake_status(api, case_id) in after_approval,
+        what="intake to show the case approved (or funded since)",
+    )

@@ -11,7 +11,9 @@ from support.assessment_probe import (
     nothing_changes,
     publish,
     queue_line,
+    ratify,
     read,
+    reviewed,
     submit,
     types,
 )
@@ -98,14 +100,11 @@ def test_emergency_fast_track_then_ratification(api: Api, stack: Stack) -> None:
         what="the fast-tracked case awaiting ratification",
     )
     assert "ratification_pending" in line["flags"]
+    seen = reviewed(api, case_id, "manager-2")
     with nothing_changes(api, stack, case_id):
-        assert_problem(
-            api.post("assessment", f"/cases/{case_id}/ratification", user="manager-1"), 403
-        )
-        assert_problem(
-            api.post("assessment", f"/cases/{case_id}/ratification", user="medical-1"), 403
-        )
-    ratified = api.post("assessment", f"/cases/{case_id}/ratification", user="manager-2")
+        assert_problem(ratify(api, case_id, "manager-1", etag=seen), 403)
+        assert_problem(ratify(api, case_id, "medical-1", etag=seen), 403)
+    ratified = ratify(api, case_id, "manager-2", etag=seen)
     assert ratified.status_code == 200, ratified.text
     assert ratified.json()["decision"]["ratification"]["ratified_by"] == "manager-2"
     assert queue_line(api, "decision", "manager-1", case_id) is None

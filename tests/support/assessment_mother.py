@@ -7,17 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from services.assessment import domain
-from services.assessment.events import Result
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     Category,
     Decision,
+    Recommendation,
+    Urgency,
+)
+from services.assessment.domain.events import Result
+from services.assessment.domain.model import (
+    CaseFile,
     FxRate,
     Policy,
-    Recommendation,
     RequestedItem,
-    Urgency,
 )
 from shared.money import Money
 

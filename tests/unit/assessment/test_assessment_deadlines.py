@@ -21,21 +21,27 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.events import DeadlineMissed, RatificationMissed
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
     DeadlineStage,
     Decision,
-    Policy,
     QueueFlag,
     QueueKind,
 )
+from services.assessment.domain.events import (
+    DeadlineApproaching,
+    DeadlineMissed,
+    DomainEvent,
+    RatificationMissed,
+)
+from services.assessment.domain.model import CaseFile, Policy
 
 M, L = AssessmentKind.MEDICAL, AssessmentKind.LEGAL
 A, D = DeadlineStage.ASSESSMENT, DeadlineStage.DECISION
 DAY = timedelta(days=1)
+# The tests of missed deadlines alone: no announcement before them (a zero lead turns it off).
+QUIET = Policy(deadline_approaching=timedelta(0))
 
 
 def _ask(case: CaseFile, at: datetime) -> CaseFile:
@@ -110,14 +116,14 @@ def test_sequential_requests_add_up() -> None:
 
 def test_decision_deadline_missed_is_emitted_once() -> None:
     case = assessed(new_case(urgency="emergency"))
-    assert domain.check_deadlines(case, now=T0 + hours(48), policy=POLICY) == (case, [])
-    result = domain.check_deadlines(case, now=T0 + hours(49), policy=POLICY)
+    assert domain.check_deadlines(case, now=T0 + hours(48), policy=QUIET) == (case, [])
+    result = domain.check_deadlines(case, now=T0 + hours(49), policy=QUIET)
     assert result.events == [
         DeadlineMissed(case_id="case-1", occurred_at=T0 + hours(49), stage=D, due_at=T0 + hours(48))
     ]
     assert result.case.deadlines_missed == {D}
     assert result.case.version == case.version + 1
-    assert domain.check_deadlines(result.case, now=T0 + hours(90), policy=POLICY).events == []
+    assert domain.check_deadlines(result.case, now=T0 + hours(90), policy=QUIET).events == []
 
 
 def test_assessment_and_decision_stages_are_separate() -> None:
@@ -137,10 +143,10 @@ def test_no_assessment_stage_without_required_assessments() -> None:
 
 def test_time_waiting_for_information_does_not_count() -> None:
     case = _ask(new_case(urgency="emergency"), T0 + hours(1))
-    assert domain.check_deadlines(case, now=T0 + hours(200), policy=POLICY).events == []
+    assert domain.check_deadlines(case, now=T0 + hours(200), policy=QUIET).events == []
     case = assess(_answer(case, 0, T0 + hours(200)), M, at=T0 + hours(201)).case
-    assert domain.check_deadlines(case, now=T0 + hours(246), policy=POLICY).events == []
-    (event,) = domain.check_deadlines(case, now=T0 + hours(248), policy=POLICY).events
+    assert domain.check_deadlines(case, now=T0 + hours(246), policy=QUIET).events == []
+    (event,) = domain.check_deadlines(case, now=T0 + hours(248), policy=QUIET).events
     assert isinstance(event, DeadlineMissed)
     assert event.due_at == T0 + hours(247)
 
@@ -190,6 +196,125 @@ def test_ratification_missed_once_and_flagged() -> None:
     late = domain.ratify(result.case, manager="manager-2", roles=MANAGER, now=T0 + 10 * DAY)
     assert late.events[0].late  # type: ignore[attr-defined]
     assert domain.queue_kinds(late.case) == frozenset()
+
+
+# --- approaching deadlines ------------------------------------------------------------------------
+
+
+def _walk(case: CaseFile, at: list[float], policy: Policy = POLICY) -> list[tuple[str, str, float]]:
+    """The checker run at each hour in `at`: what it reported, as (event, stage, due hour)."""
+    seen: list[tuple[str, str, float]] = []
+    for h in at:
+        case, events = domain.check_deadlines(case, now=T0 + hours(h), policy=policy)
+        seen += [_short(e) for e in events]
+    return seen
+
+
+def _short(e: DomainEvent) -> tuple[str, str, float]:
+    assert isinstance(e, DeadlineApproaching | DeadlineMissed)
+    kind = "approaching" if isinstance(e, DeadlineApproaching) else "missed"
+    return kind, e.stage.value, (e.due_at - T0) / hours(1)
+
+
+def test_each_stage_is_announced_once_12_hours_before_then_missed_once() -> None:
+    case = new_case(urgency="emergency")  # assessment due at 24 h, decision at 48 h
+    assert _walk(case, [0, 11.99, 12, 12.5, 23, 24, 24.01, 30, 35.9, 36, 47, 48, 49, 90]) == [
+        ("approaching", "assessment", 24),
+        ("missed", "assessment", 24),
+        ("approaching", "decision", 48),
+        ("missed", "decision", 48),
+    ]
+
+
+def test_a_deadline_already_passed_is_reported_missed_not_announced_late() -> None:
+    case = new_case(urgency="emergency")
+    assert _walk(case, [49, 50]) == [("missed", "assessment", 24), ("missed", "decision", 48)]
+    assert _walk(case, [30, 60]) == [("missed", "assessment", 24), ("missed", "decision", 48)]
+    assert _walk(case, [30, 40, 60]) == [
+        ("missed", "assessment", 24),
+        ("approaching", "decision", 48),
+        ("missed", "decision", 48),
+    ]
+
+
+def test_the_announcement_changes_the_case_once() -> None:
+    case = new_case(urgency="emergency")
+    first = domain.check_deadlines(case, now=T0 + hours(13), policy=POLICY)
+    assert first.events == [
+        DeadlineApproaching(
+            case_id="case-1", occurred_at=T0 + hours(13), stage=A, due_at=T0 + hours(24)
+        )
+    ]
+    assert first.case.deadlines_approaching == {A}
+    assert first.case.deadlines_missed == frozenset()
+    assert first.case.version == case.version + 1
+    assert domain.check_deadlines(first.case, now=T0 + hours(14), policy=POLICY) == (
+        first.case,
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("lead", "at", "expected"),
+    [
+        (hours(2), [21.9], []),
+        (hours(2), [21.9, 22], [("approaching", "assessment", 24)]),
+        (hours(30), [0], [("approaching", "assessment", 24)]),  # the decision: at 18 h
+        (timedelta(0), [23.9, 24, 25], [("missed", "assessment", 24)]),
+    ],
+    ids=["2h-not-yet", "2h-at-the-mark", "longer-than-the-stage", "zero-never"],
+)
+def test_the_lead_is_the_policy_s(
+    lead: timedelta, at: list[float], expected: list[tuple[str, str, float]]
+) -> None:
+    policy = Policy(deadline_approaching=lead)
+    assert _walk(new_case(urgency="emergency"), at, policy) == expected
+
+
+def test_nothing_approaches_while_the_case_waits_for_information() -> None:
+    # Asked with 11 hours left: the clock stops, nothing is announced while it is stopped.
+    case = _ask(new_case(urgency="emergency"), T0 + hours(13))
+    assert _walk(case, [14, 20, 100]) == []
+    assert domain.next_check_at(case, now=T0 + hours(20), policy=POLICY) == T0 + hours(31)
+    # Answered 17 hours later: 11 hours left of the assessment's, announced at the next check.
+    case = _answer(case, 0, T0 + hours(30))
+    assert domain.next_check_at(case, now=T0 + hours(30), policy=POLICY) == T0 + hours(29)
+    assert _walk(case, [30.01]) == [("approaching", "assessment", 41)]
+
+
+def test_a_stage_done_is_not_announced() -> None:
+    case = assessed(new_case(urgency="emergency"))  # nothing left to assess
+    assert _walk(case, [13, 37]) == [("approaching", "decision", 48)]
+
+
+def test_pending_second_approval_still_announces_the_decision() -> None:
+    case = approve(assessed(new_case(item("i1", "medical", "9000.00"), urgency="emergency"))).case
+    assert case.status is CaseStatus.PENDING_SECOND_APPROVAL
+    assert _walk(case, [37]) == [("approaching", "decision", 48)]
+
+
+@pytest.mark.parametrize("final", ["approved", "rejected", "withdrawn"])
+def test_settled_cases_announce_nothing(final: str) -> None:
+    case = assessed(new_case(urgency="emergency"))
+    if final == "approved":
+        case = approve(case, amounts={"i1": case.items[0].amount}).case
+    elif final == "rejected":
+        case = domain.decide(
+            case, manager="m", roles=MANAGER, decision=Decision.REJECT, reason_code="duplicate",
+            now=T0, fx={}, policy=POLICY,
+        ).case  # fmt: skip
+    else:
+        case = domain.withdraw(case, now=T0).case
+    assert _walk(case, [13, 37, 47]) == []
+
+
+def test_the_next_check_is_the_announcement_then_the_deadline() -> None:
+    case = new_case(urgency="emergency")
+    assert domain.next_check_at(case, now=T0, policy=POLICY) == T0 + hours(12)
+    announced = domain.check_deadlines(case, now=T0 + hours(12), policy=POLICY).case
+    assert domain.next_check_at(announced, now=T0 + hours(12), policy=POLICY) == T0 + hours(24)
+    quiet = domain.next_check_at(case, now=T0, policy=QUIET)
+    assert quiet == T0 + hours(24)
 
 
 # --- queues --------------------------------------------------------------------------------------

@@ -25,26 +25,30 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.errors import DomainError, ErrorCategory, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    AssessmentKind,
+    CaseStatus,
+    Decision,
+    RejectionReason,
+)
+from services.assessment.domain.errors import ErrorCode, refused
+from services.assessment.domain.events import (
     ApprovalPendingSecond,
     ApprovalRatified,
     CaseApproved,
     CaseRejected,
     Result,
 )
-from services.assessment.model import (
-    AssessmentKind,
+from services.assessment.domain.model import (
     CaseFile,
-    CaseStatus,
-    Decision,
     FxRate,
     ItemAmount,
     Policy,
-    RejectionReason,
     RequestedItem,
 )
-from shared.money import Money
+from shared.errors import DomainError, Refusal
+from shared.money import MAX_MINOR, Money
+from shared.problems import problem_of
 
 M = AssessmentKind.MEDICAL
 SOCIAL = "social"  # no assessment needed: the manager decides directly
@@ -95,6 +99,50 @@ def test_chf_equivalent_treats_bad_rates_as_unknown() -> None:
     zero = {"EUR": FxRate(Decimal(0), date(2025, 1, 1))}
     assert domain.chf_equivalent(lines, zero, today=T0.date(), policy=POLICY) is None
     assert domain.chf_equivalent(lines, {}, today=T0.date(), policy=POLICY) is None
+
+
+# --- what a second manager confirms --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prepare", "decision", "confirms"),
+    [
+        ("ready", Decision.APPROVE, False),  # a first decision: If-Match optional
+        ("ready", Decision.REJECT, False),
+        ("pending", Decision.APPROVE, True),  # the second approval confirms the first
+        ("pending", Decision.REJECT, False),  # a rejection overrides, it confirms nothing
+        ("pending", None, True),  # a ratification always confirms another's approval
+        ("fast", None, True),
+        ("fast", Decision.APPROVE, False),  # already decided: refused anyway (409)
+    ],
+)
+def test_what_confirms_another_managers_work(
+    prepare: str, decision: Decision | None, confirms: bool
+) -> None:
+    case = _ready(item("i1", "medical", "9000.00"), urgency="emergency")
+    if prepare == "pending":
+        case = approve(case).case
+        assert case.status is CaseStatus.PENDING_SECOND_APPROVAL
+    elif prepare == "fast":
+        case = approve(case, amounts={"i1": money("1000.00")}).case
+        assert case.ratification_pending
+    assert domain.confirms_another(case, decision) is confirms
+
+
+# --- totals ----------------------------------------------------------------------------------------
+
+
+def test_an_approved_total_above_the_largest_amount_is_refused() -> None:
+    # Two items of 10^11 CLF (4 decimals): each is money, their sum (2 * 10^15 minor) is not.
+    big = "100000000000.0000"
+    case = new_case(item("i1", SOCIAL, big, "CLF"), item("i2", SOCIAL, big, "CLF"))
+    assert case.items[0].amount.minor == MAX_MINOR
+    with pytest.raises(DomainError) as err:
+        approve(case)
+    assert err.value.code is ErrorCode.TOTAL_TOO_LARGE
+    assert problem_of(err.value).status == 422
+    (event,) = approve(case, amounts={"i1": money(big, "CLF")}).events  # one of them is fine
+    assert isinstance(event, ApprovalPendingSecond)  # CLF has no known rate: four eyes
 
 
 # --- four eyes -----------------------------------------------------------------------------------
@@ -321,26 +369,26 @@ def test_decision_errors(
 
 
 @pytest.mark.parametrize(
-    ("code", "category", "status"),
+    ("code", "refusal", "status"),
     [
-        (ErrorCode.ASSESSMENT_MISSING, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.CASE_WITHDRAWN, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.ALREADY_DECIDED, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.NOT_REQUIRED, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, ErrorCategory.CONFLICT, 409),
-        (ErrorCode.ASSESSOR_CANNOT_DECIDE, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.SAME_MANAGER, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.WRONG_ROLE, ErrorCategory.FORBIDDEN, 403),
-        (ErrorCode.AMOUNT_ABOVE_REQUESTED, ErrorCategory.UNPROCESSABLE, 422),
-        (ErrorCode.UNKNOWN_REASON_CODE, ErrorCategory.UNPROCESSABLE, 422),
-        (ErrorCode.PERSONAL_DATA_IN_NOTES, ErrorCategory.UNPROCESSABLE, 422),
+        (ErrorCode.ASSESSMENT_MISSING, Refusal.CONFLICT, 409),
+        (ErrorCode.CASE_WITHDRAWN, Refusal.CONFLICT, 409),
+        (ErrorCode.ALREADY_DECIDED, Refusal.CONFLICT, 409),
+        (ErrorCode.NOT_REQUIRED, Refusal.CONFLICT, 409),
+        (ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, Refusal.CONFLICT, 409),
+        (ErrorCode.ASSESSOR_CANNOT_DECIDE, Refusal.FORBIDDEN, 403),
+        (ErrorCode.SAME_MANAGER, Refusal.FORBIDDEN, 403),
+        (ErrorCode.WRONG_ROLE, Refusal.FORBIDDEN, 403),
+        (ErrorCode.AMOUNT_ABOVE_REQUESTED, Refusal.INVALID, 422),
+        (ErrorCode.UNKNOWN_REASON_CODE, Refusal.INVALID, 422),
+        (ErrorCode.PERSONAL_DATA_IN_NOTES, Refusal.INVALID, 422),
     ],
 )
-def test_error_codes_map_to_http_categories(
-    code: ErrorCode, category: ErrorCategory, status: int
-) -> None:
-    err = DomainError(code)
-    assert (err.code, err.category, err.http_status) == (code, category, status)
+def test_error_codes_map_to_http_categories(code: ErrorCode, refusal: Refusal, status: int) -> None:
+    err = refused(code)
+    problem = problem_of(err)
+    assert (err.code, err.refusal, problem.status) == (code, refusal, status)
+    assert problem.code == code.value.replace("_", "-")  # the API's stable problem type
     assert err.detail
 
 

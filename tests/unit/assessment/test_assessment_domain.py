@@ -22,22 +22,23 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.errors import DomainError, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    AssessmentKind,
+    CaseStatus,
+    Recommendation,
+    Urgency,
+)
+from services.assessment.domain.errors import ErrorCode
+from services.assessment.domain.events import (
     InformationRequested,
     LegalAssessmentCompleted,
     MedicalAssessmentCompleted,
     ReviewRequested,
 )
-from services.assessment.model import (
-    AssessmentKind,
-    CaseFile,
-    CaseStatus,
-    Recommendation,
-    RequestedItem,
-    Urgency,
-)
+from services.assessment.domain.model import CaseFile, RequestedItem
+from shared.errors import DomainError
 from shared.money import Money
+from shared.problems import problem_of
 
 M, L = AssessmentKind.MEDICAL, AssessmentKind.LEGAL
 
@@ -223,6 +224,35 @@ def test_record_assessment_errors(
     assert err.value.code is code
 
 
+def test_recommended_amounts_above_requested_still_sum_to_money() -> None:
+    case = new_case(item("i1", "medical", "1.0000", "CLF"), item("i2", "legal", "1.0000", "CLF"))
+    top = money("99999999999.9999", "CLF")  # each amount is money (just under 10^15 minor)
+    for kind, roles in ((M, MEDICAL), (L, LEGAL)):
+        with pytest.raises(DomainError) as err:
+            domain.record_assessment(
+                case,
+                kind=kind,
+                assessor="x",
+                roles=roles,
+                recommendation=Recommendation.SUPPORT,
+                amounts={"i1": top, "i2": top},
+                now=T0,
+                has_reason_for_exceeding=True,
+            )
+        assert err.value.code is ErrorCode.TOTAL_TOO_LARGE
+    one = domain.record_assessment(
+        case,
+        kind=M,
+        assessor="x",
+        roles=MEDICAL,
+        recommendation=Recommendation.SUPPORT,
+        amounts={"i1": top},
+        now=T0,
+        has_reason_for_exceeding=True,
+    )
+    assert one.case.version == case.version + 1
+
+
 # --- review requested ---------------------------------------------------------------------------
 
 
@@ -319,7 +349,7 @@ def test_a_second_answer_changes_nothing_and_unknown_requests_are_refused() -> N
     with pytest.raises(DomainError) as err:
         domain.information_provided(once, request_id="nope", now=T0)
     assert err.value.code is ErrorCode.UNKNOWN_REQUEST
-    assert err.value.http_status == 422
+    assert problem_of(err.value).status == 422
 
 
 def test_request_ids_are_distinct_and_reproducible() -> None:

@@ -19,8 +19,9 @@ from support.assessment_mother import (
 )
 
 from services.assessment import domain
-from services.assessment.mapping import case_from_json, case_to_json
-from services.assessment.model import AssessmentKind, CaseFile, DeadlineStage
+from services.assessment.domain.codes import AssessmentKind, DeadlineStage
+from services.assessment.domain.model import CaseFile
+from services.assessment.repository.state import case_from_json, case_to_json
 from services.assessment.settings import AssessmentSettings
 from shared.money import Money
 
@@ -78,7 +79,8 @@ def test_money_is_stored_as_minor_units() -> None:
 
 def test_next_check_follows_stages_pauses_and_ratification() -> None:
     case = new_case(item("i1", "medical", "500.00"), urgency="emergency")
-    assert domain.next_check_at(case, now=T0, policy=POLICY) == T0 + hours(24)
+    # The assessment's deadline (24 h) is announced 12 hours before it.
+    assert domain.next_check_at(case, now=T0, policy=POLICY) == T0 + hours(12)
     paused = domain.request_information(
         case,
         assessor="medical-1",
@@ -89,7 +91,8 @@ def test_next_check_follows_stages_pauses_and_ratification() -> None:
     assert domain.next_check_at(paused, now=T0 + hours(11), policy=POLICY) == T0 + hours(34)
     missed = domain.check_deadlines(case, now=T0 + hours(25), policy=POLICY).case
     assert missed.deadlines_missed == {DeadlineStage.ASSESSMENT}
-    assert domain.next_check_at(missed, now=T0 + hours(25), policy=POLICY) == T0 + hours(48)
+    # The decision's (48 h), announced 12 hours before.
+    assert domain.next_check_at(missed, now=T0 + hours(25), policy=POLICY) == T0 + hours(36)
     fast = approve(assessed(case), at=T0 + hours(2)).case
     assert domain.next_check_at(fast, now=T0 + hours(2), policy=POLICY) == (
         T0 + hours(2) + POLICY.ratification_period

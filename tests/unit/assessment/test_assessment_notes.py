@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.assessment.errors import DomainError, ErrorCode
-from services.assessment.notes import (
+from services.assessment.domain.errors import ErrorCode
+from services.assessment.domain.notes import (
     PersonalDataInNotes,
     PersonalDataKind,
     check_notes,
     find_personal_data,
 )
+from shared.errors import DomainError
+from shared.problems import problem_of
 
 K = PersonalDataKind
 
@@ -89,7 +91,7 @@ def test_refusal_names_the_kind_and_never_echoes_the_text() -> None:
     refusal = err.value
     assert isinstance(refusal, DomainError)
     assert refusal.code is ErrorCode.PERSONAL_DATA_IN_NOTES
-    assert refusal.http_status == 422
+    assert problem_of(refusal).status == 422
     assert refusal.kinds == (K.EMAIL, K.PHONE)
     for shown in (str(refusal), refusal.detail, repr(refusal)):
         assert secret not in shown

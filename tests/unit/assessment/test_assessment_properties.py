@@ -1,4 +1,5 @@
-"""Random operation sequences never approve without assessments, by an assessor, or twice."""
+"""Random operation sequences never approve without assessments, by an assessor, or twice; and
+report each stage's deadline at most once as approaching and once as missed, in that order."""
 
 from __future__ import annotations
 
@@ -11,21 +12,24 @@ from hypothesis import strategies as st
 from support.assessment_mother import FX, POLICY, T0, item, new_case
 
 from services.assessment import domain
-from services.assessment.errors import DomainError
-from services.assessment.events import (
-    ApprovalRatified,
-    CaseApproved,
-    CaseRejected,
-    DomainEvent,
-    Result,
-)
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
+    DeadlineStage,
     Decision,
     Recommendation,
 )
+from services.assessment.domain.events import (
+    ApprovalRatified,
+    CaseApproved,
+    CaseRejected,
+    DeadlineApproaching,
+    DeadlineMissed,
+    DomainEvent,
+    Result,
+)
+from services.assessment.domain.model import CaseFile
+from shared.errors import DomainError
 from shared.money import Money
 
 PEOPLE: dict[str, tuple[str, ...]] = {
@@ -166,12 +170,29 @@ def _run(
                 assert event.ratified_by not in before.assessors
         if before.status in (CaseStatus.APPROVED, CaseStatus.REJECTED):
             assert case.status in (before.status, CaseStatus.WITHDRAWN)
+        if op[0] == "tick":  # the checker looking again at once finds nothing new
+            assert domain.check_deadlines(case, now=now, policy=POLICY) == (case, [])
         emitted += events
     decisions = [e for e in emitted if isinstance(e, CaseApproved | CaseRejected)]
     assert len(decisions) <= 1, "decided twice"
+    _check_deadline_events(emitted)
     if case.outcome is not None:
         assert not set(case.outcome.decided_by) & case.assessors
     return emitted
+
+
+def _check_deadline_events(events: list[DomainEvent]) -> None:
+    """Each stage announced at most once, within the lead before its deadline and never after
+    its miss; each missed at most once, after its deadline."""
+    for stage in DeadlineStage:
+        told = [e for e in events if isinstance(e, DeadlineApproaching) and e.stage == stage]
+        missed = [e for e in events if isinstance(e, DeadlineMissed) and e.stage == stage]
+        assert len(told) <= 1 and len(missed) <= 1, f"{stage} reported twice"
+        for e in told:
+            assert e.occurred_at <= e.due_at <= e.occurred_at + POLICY.deadline_approaching
+        for m in missed:
+            assert m.occurred_at > m.due_at
+            assert all(t.occurred_at < m.occurred_at for t in told), "announced after the miss"
 
 
 @settings(max_examples=500, deadline=None)
@@ -203,8 +224,14 @@ _SEARCH = settings(
         lambda events: _approved(events, 1),
         lambda events: _approved(events, 1, fast_track=True),
         lambda events: any(isinstance(e, ApprovalRatified) for e in events),
+        lambda events: any(isinstance(e, DeadlineApproaching) for e in events),
+        lambda events: any(
+            isinstance(e, DeadlineApproaching | DeadlineMissed)
+            and e.stage == DeadlineStage.DECISION
+            for e in events
+        ),
     ],
-    ids=["four-eyes", "one-signature", "fast-track", "ratified"],
+    ids=["four-eyes", "one-signature", "fast-track", "ratified", "announced", "decision-stage"],
 )
 def test_the_generator_reaches_every_kind_of_approval(wanted: Any) -> None:
     """Guards the property above against passing vacuously: approvals do happen in it."""

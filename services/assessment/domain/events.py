@@ -7,15 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     DeadlineStage,
-    ItemAmount,
     QuestionCategory,
     Recommendation,
     RejectionReason,
     Urgency,
+)
+from services.assessment.domain.model import (
+    CaseFile,
+    ItemAmount,
 )
 
 
@@ -89,6 +91,12 @@ class ApprovalRatified(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RatificationMissed(DomainEvent):
     first_manager: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadlineApproaching(DomainEvent):
+    stage: DeadlineStage
     due_at: datetime
 
 

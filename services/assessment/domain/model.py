@@ -1,122 +1,27 @@
-"""Assessment domain vocabulary: codes, value objects, the CaseFile aggregate and the policy."""
+"""The CaseFile aggregate, its value objects, and the fund's policy."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
-from services.assessment.errors import DomainError, ErrorCode
-from shared.money import Money
-
-
-class Urgency(StrEnum):
-    EMERGENCY = "emergency"
-    STANDARD = "standard"
-
-
-class Category(StrEnum):
-    MEDICAL = "medical"
-    PSYCHOLOGICAL = "psychological"
-    SOCIAL = "social"
-    LEGAL = "legal"
-    RELOCATION = "relocation"
-
-
-class AssessmentKind(StrEnum):
-    MEDICAL = "medical"
-    LEGAL = "legal"
-
-
-class Role(StrEnum):
-    MEDICAL_ASSESSOR = "medical_assessor"
-    LEGAL_ASSESSOR = "legal_assessor"
-    FUND_MANAGER = "fund_manager"
-
-
-ASSESSOR_ROLE: Mapping[AssessmentKind, Role] = {
-    AssessmentKind.MEDICAL: Role.MEDICAL_ASSESSOR,
-    AssessmentKind.LEGAL: Role.LEGAL_ASSESSOR,
-}
-
-# Social and relocation items need no specialist unless an assessor asks to review them.
-NEEDED_FOR: Mapping[Category, AssessmentKind] = {
-    Category.MEDICAL: AssessmentKind.MEDICAL,
-    Category.PSYCHOLOGICAL: AssessmentKind.MEDICAL,
-    Category.LEGAL: AssessmentKind.LEGAL,
-}
-
-
-class Recommendation(StrEnum):
-    SUPPORT = "support"
-    DECLINE = "decline"
-    MORE_INFORMATION = "more_information"
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-
-
-class RejectionReason(StrEnum):
-    OUTSIDE_MANDATE = "outside_mandate"
-    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
-    OTHER_SUPPORT_AVAILABLE = "other_support_available"
-    DUPLICATE = "duplicate"
-    INCOMPLETE = "incomplete"
-    BUDGET_POLICY = "budget_policy"
-
-
-class QuestionCategory(StrEnum):
-    """What an assessor may ask for: a fixed list, so no free text about the victim travels."""
-
-    MEDICAL_REPORT = "medical_report"
-    TREATMENT_PLAN = "treatment_plan"
-    COST_ESTIMATE = "cost_estimate"
-    PROVIDER_QUOTE = "provider_quote"
-    LEGAL_DOCUMENTS = "legal_documents"
-    NO_OTHER_SUPPORT_EVIDENCE = "no_other_support_evidence"
-    CONSENT_CONFIRMATION = "consent_confirmation"
-    ITEM_CLARIFICATION = "item_clarification"
-
-
-class CaseStatus(StrEnum):
-    IN_ASSESSMENT = "in_assessment"
-    INFORMATION_REQUESTED = "information_requested"
-    AWAITING_DECISION = "awaiting_decision"
-    PENDING_SECOND_APPROVAL = "pending_second_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
-OPEN_STATUSES = frozenset(
-    {CaseStatus.IN_ASSESSMENT, CaseStatus.INFORMATION_REQUESTED, CaseStatus.AWAITING_DECISION}
+from services.assessment.domain.codes import (
+    OPEN_STATUSES,
+    AssessmentKind,
+    CaseStatus,
+    Category,
+    DeadlineStage,
+    Decision,
+    QuestionCategory,
+    Recommendation,
+    RejectionReason,
+    Urgency,
 )
-
-
-class DeadlineStage(StrEnum):
-    """Assessment: every required assessment recorded; decision: a final approve or reject."""
-
-    ASSESSMENT = "assessment"
-    DECISION = "decision"
-
-
-class QueueKind(StrEnum):
-    MEDICAL = "medical"
-    LEGAL = "legal"
-    DECISION = "decision"
-
-
-class QueueFlag(StrEnum):
-    OVERDUE = "overdue"
-    DEADLINE_MISSED = "deadline_missed"
-    INFORMATION_ANSWERED = "information_answered"
-    PENDING_SECOND_APPROVAL = "pending_second_approval"
-    RATIFICATION_PENDING = "ratification_pending"
-    RATIFICATION_MISSED = "ratification_missed"
+from services.assessment.domain.errors import ErrorCode, refused
+from shared.money import MAX_MINOR, Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +123,7 @@ class CaseFile:
     submitted_at: datetime
     paused_total: timedelta = timedelta(0)
     paused_since: datetime | None = None
+    deadlines_approaching: frozenset[DeadlineStage] = frozenset()  # announced, once each
     deadlines_missed: frozenset[DeadlineStage] = frozenset()
     ratification_missed: bool = False
     version: int = 1
@@ -283,15 +189,15 @@ class CaseFile:
 
     def ensure_not_final(self) -> None:
         if self.status == CaseStatus.WITHDRAWN:
-            raise DomainError(ErrorCode.CASE_WITHDRAWN, "the case was withdrawn")
+            raise refused(ErrorCode.CASE_WITHDRAWN, "the case was withdrawn")
         if self.status in (CaseStatus.APPROVED, CaseStatus.REJECTED):
-            raise DomainError(ErrorCode.ALREADY_DECIDED, f"the case was {self.status}")
+            raise refused(ErrorCode.ALREADY_DECIDED, f"the case was {self.status}")
 
     def ensure_undecided(self) -> None:
         """Assessing stops once a first approval is on the table: its basis must not move."""
         self.ensure_not_final()
         if self.status == CaseStatus.PENDING_SECOND_APPROVAL:
-            raise DomainError(ErrorCode.DECISION_PENDING, "a first approval awaits its second")
+            raise refused(ErrorCode.DECISION_PENDING, "a first approval awaits its second")
 
     def item_amounts(
         self, amounts: Mapping[str, Money], *, allow_zero: bool, allow_above_requested: bool
@@ -300,15 +206,21 @@ class CaseFile:
         for item_id, money in amounts.items():
             item = self.item(item_id)
             if item is None:
-                raise DomainError(ErrorCode.UNKNOWN_ITEM, f"item {item_id}")
+                raise refused(ErrorCode.UNKNOWN_ITEM, f"item {item_id}")
             if money.currency != item.amount.currency:
-                raise DomainError(ErrorCode.CURRENCY_MISMATCH, f"item {item_id}: wrong currency")
+                raise refused(ErrorCode.CURRENCY_MISMATCH, f"item {item_id}: wrong currency")
             if money.minor < 0:
-                raise DomainError(ErrorCode.NEGATIVE_AMOUNT, f"item {item_id}")
+                raise refused(ErrorCode.NEGATIVE_AMOUNT, f"item {item_id}")
             if money.minor == 0 and not allow_zero:
-                raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, f"item {item_id}: omit it instead")
+                raise refused(ErrorCode.AMOUNT_NOT_POSITIVE, f"item {item_id}: omit it instead")
             if item.amount < money and not allow_above_requested:
-                raise DomainError(ErrorCode.AMOUNT_ABOVE_REQUESTED, f"item {item_id}")
+                raise refused(ErrorCode.AMOUNT_ABOVE_REQUESTED, f"item {item_id}")
+        totals: dict[str, int] = defaultdict(int)
+        for money in amounts.values():
+            totals[money.currency] += money.minor
+        for currency, total in sorted(totals.items()):
+            if total > MAX_MINOR:  # what the case's total becomes downstream must be money too
+                raise refused(ErrorCode.TOTAL_TOO_LARGE, f"the {currency} total is too large")
         return tuple(
             ItemAmount(i.item_id, i.category, amounts[i.item_id])
             for i in self.items
@@ -342,6 +254,8 @@ class Policy:
     fast_track_limit: Money = field(default_factory=lambda: Money.parse("2000.00", "CHF"))
     ratification_period: timedelta = timedelta(days=7)
     fx_max_age: timedelta | None = None  # None: any known rate is used, however old
+    # How long before a stage's deadline it is announced as approaching; zero: never announced.
+    deadline_approaching: timedelta = timedelta(hours=12)
 
     def __post_init__(self) -> None:
         if self.four_eyes_threshold.currency != "CHF" or self.fast_track_limit.currency != "CHF":

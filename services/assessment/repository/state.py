@@ -1,30 +1,36 @@
-"""The CaseFile aggregate to and from JSON (the `state` column): money as minor units + currency."""
+"""The CaseFile aggregate to and from JSON (the `state` column): money as minor units + currency.
+
+Also the JSON of recommended amounts kept with an assessment's notes (the catalogue's item form).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.assessment.model import (
-    Assessment,
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
     Category,
     DeadlineStage,
     Decision,
+    QuestionCategory,
+    Recommendation,
+    RejectionReason,
+    Urgency,
+)
+from services.assessment.domain.model import (
+    Assessment,
+    CaseFile,
     InformationRequest,
     ItemAmount,
     Outcome,
     PendingApproval,
-    QuestionCategory,
     Ratification,
-    Recommendation,
-    RejectionReason,
     RequestedItem,
     ReviewRequest,
-    Urgency,
 )
 from shared.money import Money
 
@@ -58,6 +64,19 @@ def _line(line: ItemAmount | RequestedItem) -> Json:
 
 def _to_line(j: Json) -> ItemAmount:
     return ItemAmount(j["item_id"], Category(j["category"]), _to_money(j))
+
+
+def item_lines(lines: Iterable[ItemAmount | RequestedItem]) -> list[dict[str, str]]:
+    """Amounts as the catalogue and the API write them: decimal strings with their currency."""
+    return [
+        {
+            "item_id": x.item_id,
+            "category": x.category.value,
+            "amount": x.amount.amount,
+            "currency": x.amount.currency,
+        }
+        for x in lines
+    ]
 
 
 def case_to_json(case: CaseFile) -> Json:
@@ -107,6 +126,7 @@ def case_to_json(case: CaseFile) -> Json:
         "submitted_at": _t(case.submitted_at),
         "paused_total_us": case.paused_total // timedelta(microseconds=1),
         "paused_since": _t(case.paused_since),
+        "deadlines_approaching": sorted(s.value for s in case.deadlines_approaching),
         "deadlines_missed": sorted(s.value for s in case.deadlines_missed),
         "ratification_missed": case.ratification_missed,
         "version": case.version,
@@ -194,6 +214,10 @@ def case_from_json(j: Json) -> CaseFile:
         submitted_at=_req_dt(j["submitted_at"]),
         paused_total=timedelta(microseconds=int(j["paused_total_us"])),
         paused_since=_dt(j["paused_since"]),
+        # absent from case files saved before deadlines were announced
+        deadlines_approaching=frozenset(
+            DeadlineStage(s) for s in j.get("deadlines_approaching", ())
+        ),
         deadlines_missed=frozenset(DeadlineStage(s) for s in j["deadlines_missed"]),
         ratification_missed=bool(j["ratification_missed"]),
         version=int(j["version"]),

@@ -7,27 +7,29 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from services.assessment.errors import DomainError, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    CaseStatus,
+    Decision,
+    RejectionReason,
+    Role,
+    Urgency,
+)
+from services.assessment.domain.errors import ErrorCode, refused
+from services.assessment.domain.events import (
     ApprovalPendingSecond,
     ApprovalRatified,
     CaseApproved,
     CaseRejected,
     Result,
 )
-from services.assessment.model import (
+from services.assessment.domain.model import (
     CaseFile,
-    CaseStatus,
-    Decision,
     FxRate,
     ItemAmount,
     Outcome,
     PendingApproval,
     Policy,
     Ratification,
-    RejectionReason,
-    Role,
-    Urgency,
     require_aware,
 )
 from shared.money import Money
@@ -53,30 +55,30 @@ def decide(
     require_aware(now)
     decision = Decision(decision)  # a plain "approve" from the edge must not fall through
     if Role.FUND_MANAGER not in roles:
-        raise DomainError(ErrorCode.WRONG_ROLE, "only fund managers decide")
+        raise refused(ErrorCode.WRONG_ROLE, "only fund managers decide")
     case.ensure_not_final()
     if case.status == CaseStatus.INFORMATION_REQUESTED:
-        raise DomainError(ErrorCode.INFORMATION_PENDING, "an information request is open")
+        raise refused(ErrorCode.INFORMATION_PENDING, "an information request is open")
     if case.missing_assessments:
         missing = ", ".join(sorted(case.missing_assessments))
-        raise DomainError(ErrorCode.ASSESSMENT_MISSING, f"missing: {missing}")
+        raise refused(ErrorCode.ASSESSMENT_MISSING, f"missing: {missing}")
     if manager in case.assessors:
-        raise DomainError(ErrorCode.ASSESSOR_CANNOT_DECIDE, "you took part in assessing this case")
+        raise refused(ErrorCode.ASSESSOR_CANNOT_DECIDE, "you took part in assessing this case")
     if decision == Decision.REJECT:
         if approved_items:
-            raise DomainError(ErrorCode.UNEXPECTED_FIELD, "a rejection carries no approved items")
+            raise refused(ErrorCode.UNEXPECTED_FIELD, "a rejection carries no approved items")
         return _reject(case, manager, reason_code, now)
     if reason_code is not None:
-        raise DomainError(ErrorCode.UNEXPECTED_FIELD, "an approval carries no reason code")
+        raise refused(ErrorCode.UNEXPECTED_FIELD, "an approval carries no reason code")
     pending = case.pending_approval
     if pending is not None and pending.first_manager == manager:
-        raise DomainError(ErrorCode.SAME_MANAGER, "a second, different fund manager must approve")
+        raise refused(ErrorCode.SAME_MANAGER, "a second, different fund manager must approve")
     if not approved_items:
-        raise DomainError(ErrorCode.APPROVED_ITEMS_REQUIRED, "approve at least one item")
+        raise refused(ErrorCode.APPROVED_ITEMS_REQUIRED, "approve at least one item")
     items = case.item_amounts(approved_items, allow_zero=False, allow_above_requested=False)
     if pending is not None:
         if items != pending.items:
-            raise DomainError(ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, "amounts must match")
+            raise refused(ErrorCode.AMOUNTS_DIFFER_FROM_FIRST_APPROVAL, "amounts must match")
         return _approve(case, items, (pending.first_manager, manager), now)
     total = chf_equivalent(items, fx, today=now.date(), policy=policy)
     if (
@@ -102,20 +104,31 @@ def decide(
     return _approve(case, items, (manager,), now)
 
 
+def confirms_another(case: CaseFile, decision: Decision | None = None) -> bool:
+    """Whether the decision confirms what another fund manager decided: a second approval
+    confirms the first, a ratification (`decision` None) the fast-tracked approval. The one who
+    confirms must name the version of the case they reviewed (If-Match)."""
+    if decision is None:
+        return True
+    return Decision(decision) == Decision.APPROVE and (
+        case.status == CaseStatus.PENDING_SECOND_APPROVAL
+    )
+
+
 def ratify(case: CaseFile, *, manager: str, roles: Collection[str], now: datetime) -> Result:
     """A second fund manager confirms a fast-tracked emergency approval; late is still accepted."""
     require_aware(now)
     if Role.FUND_MANAGER not in roles:
-        raise DomainError(ErrorCode.WRONG_ROLE, "only fund managers ratify")
+        raise refused(ErrorCode.WRONG_ROLE, "only fund managers ratify")
     if case.status == CaseStatus.WITHDRAWN:
-        raise DomainError(ErrorCode.CASE_WITHDRAWN, "the case was withdrawn")
+        raise refused(ErrorCode.CASE_WITHDRAWN, "the case was withdrawn")
     ratification = case.ratification
     if ratification is None or not case.ratification_pending:
-        raise DomainError(ErrorCode.NOTHING_TO_RATIFY, "no fast-track approval awaits ratification")
+        raise refused(ErrorCode.NOTHING_TO_RATIFY, "no fast-track approval awaits ratification")
     if manager == ratification.first_manager:
-        raise DomainError(ErrorCode.SAME_MANAGER, "a second, different fund manager must ratify")
+        raise refused(ErrorCode.SAME_MANAGER, "a second, different fund manager must ratify")
     if manager in case.assessors:
-        raise DomainError(ErrorCode.ASSESSOR_CANNOT_DECIDE, "you took part in assessing this case")
+        raise refused(ErrorCode.ASSESSOR_CANNOT_DECIDE, "you took part in assessing this case")
     new = case.evolve(ratification=replace(ratification, ratified_by=manager, ratified_at=now))
     event = ApprovalRatified(
         case_id=case.case_id,
@@ -147,11 +160,11 @@ def chf_equivalent(
 
 def _reject(case: CaseFile, manager: str, reason_code: str | None, now: datetime) -> Result:
     if reason_code is None:
-        raise DomainError(ErrorCode.REASON_CODE_REQUIRED, "a rejection needs a reason code")
+        raise refused(ErrorCode.REASON_CODE_REQUIRED, "a rejection needs a reason code")
     try:
         reason = RejectionReason(reason_code)
     except ValueError:
-        raise DomainError(ErrorCode.UNKNOWN_REASON_CODE, "not a known reason code") from None
+        raise refused(ErrorCode.UNKNOWN_REASON_CODE, "not a known reason code") from None
     new = case.evolve(
         status=CaseStatus.REJECTED,
         outcome=Outcome(Decision.REJECT, (), reason, (manager,), now),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from services.assessment.errors import DomainError, ErrorCode
+from services.assessment.domain.errors import ErrorCode
+from shared.errors import DomainError
 
 
 class PersonalDataKind(StrEnum):
@@ -91,18 +92,28 @@ def find_personal_data(text: str) -> list[PersonalDataKind]:
 
 
 class PersonalDataInNotes(DomainError):
-    """Notes refused (422); `kinds` says what was found, the text itself is never repeated."""
+    """Notes refused (invalid): `kinds` says what was found, and `errors` names the field; the
+    text itself is never repeated."""
 
-    def __init__(self, kinds: list[PersonalDataKind]) -> None:
+    def __init__(self, kinds: list[PersonalDataKind], *, field: str = "notes") -> None:
+        code = ErrorCode.PERSONAL_DATA_IN_NOTES
         super().__init__(
-            ErrorCode.PERSONAL_DATA_IN_NOTES,
+            code.refusal,
+            code,
             "notes seem to contain personal data: " + ", ".join(kinds),
+            errors=[
+                {
+                    "field": field,
+                    "code": "personal_data",
+                    "message": "looks like: " + ", ".join(kinds),
+                }
+            ],
         )
         self.kinds = tuple(kinds)
 
 
-def check_notes(text: str) -> None:
-    """Raise PersonalDataInNotes if the notes look like they carry personal data."""
+def check_notes(text: str, *, field: str = "notes") -> None:
+    """Raise PersonalDataInNotes, naming `field`, if the text seems to carry personal data."""
     kinds = find_personal_data(text)
     if kinds:
-        raise PersonalDataInNotes(kinds)
+        raise PersonalDataInNotes(kinds, field=field)

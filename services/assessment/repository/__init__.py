@@ -1,26 +1,20 @@
-"""asyncpg access for the assessment service: case files, assessments with notes, FX rates."""
+"""All the assessment service's SQL: case files and their index columns, the assessments with
+their notes, FX rates, the queues and the deadline checker's scan. The case file's JSON form is
+in `state`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 
 from services.assessment import domain
-from services.assessment.mapping import case_from_json, case_to_json
-from services.assessment.model import (
-    Assessment,
-    CaseFile,
-    FxRate,
-    Policy,
-    QueueKind,
-    Urgency,
-)
-from services.assessment.wire import items
+from services.assessment.domain.codes import QueueKind, Urgency
+from services.assessment.domain.model import Assessment, CaseFile, FxRate, Policy
+from services.assessment.repository.state import case_from_json, case_to_json, item_lines
 from shared.db import Connection
 
 
@@ -149,7 +143,7 @@ async def add_assessment(
         assessment.kind.value,
         assessment.assessor,
         assessment.recommendation.value,
-        [i.model_dump(mode="json") for i in items(assessment.amounts)],
+        item_lines(assessment.amounts),
         notes,
         exceeding_reason,
         case_version,
@@ -157,14 +151,26 @@ async def add_assessment(
     )
 
 
-async def assessments_of(conn: Connection, *, case_id: str) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT kind, assessor, recommendation, recommended_items, notes, exceeding_reason,"
-            " recorded_at FROM assessments WHERE case_id = $1 ORDER BY assessment_id",
-            case_id,
-        )
+@dataclass(frozen=True, slots=True)
+class RecordedAssessment:
+    """One row of the assessments' history, notes included (shown to assessors and managers)."""
+
+    kind: str
+    assessor: str
+    recommendation: str
+    recommended_items: list[dict[str, str]]
+    notes: str
+    exceeding_reason: str | None
+    recorded_at: datetime
+
+
+async def assessments_of(conn: Connection, *, case_id: str) -> list[RecordedAssessment]:
+    rows = await conn.fetch(
+        "SELECT kind, assessor, recommendation, recommended_items, notes, exceeding_reason,"
+        " recorded_at FROM assessments WHERE case_id = $1 ORDER BY assessment_id",
+        case_id,
     )
+    return [RecordedAssessment(**dict(r)) for r in rows]
 
 
 async def record_fx_rate(
@@ -211,17 +217,18 @@ async def queue_page(
     kind: QueueKind,
     limit: int,
     after: tuple[int, datetime, str] | None,
-    filters: Mapping[str, Any],
+    urgency: str | None = None,
+    country: str | None = None,
 ) -> list[QueueRow]:
     """One page of a work queue in (urgency, due, case id) order, by keyset after `after`."""
-    args: list[Any] = [kind.value, limit]
+    args: list[object] = [kind.value, limit]
     where = ["$1 = ANY (queue_kinds)"]
     if after is not None:
         args.extend(after)
         where.append("(urgency_rank, queue_due_at, case_id) > ($3, $4, $5)")
-    for column in ("urgency", "country"):
-        if filters.get(column) is not None:
-            args.append(filters[column])
+    for column, value in (("urgency", urgency), ("country", country)):
+        if value is not None:
+            args.append(value)
             where.append(f"{column} = ${len(args)}")
     rows = await conn.fetch(
         "SELECT state, reference, correlation_id, possible_duplicate, urgency_rank, queue_due_at"

@@ -6,15 +6,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.assessment.model import (
+from services.assessment.domain.codes import (
     AssessmentKind,
-    CaseFile,
     CaseStatus,
     DeadlineStage,
-    Policy,
     QueueFlag,
     QueueKind,
     Urgency,
+)
+from services.assessment.domain.model import (
+    CaseFile,
+    Policy,
 )
 
 
@@ -31,6 +33,30 @@ def time_left(case: CaseFile, stage: DeadlineStage, *, now: datetime, policy: Po
     return due_at(case, stage, now=now, policy=policy) - now
 
 
+def watched_stages(case: CaseFile) -> list[DeadlineStage]:
+    """The stages whose deadline still runs and is not missed yet, in the order of the work."""
+    waiting = {
+        DeadlineStage.ASSESSMENT: case.is_open and bool(case.missing_assessments),
+        DeadlineStage.DECISION: case.is_open or case.status == CaseStatus.PENDING_SECOND_APPROVAL,
+    }
+    return [s for s, runs in waiting.items() if runs and s not in case.deadlines_missed]
+
+
+def announce_at(
+    case: CaseFile, stage: DeadlineStage, *, now: datetime, policy: Policy
+) -> datetime | None:
+    """When the stage's deadline is to be announced as approaching (`deadline_approaching`
+    before it); None: announced already, or not while the case waits for information (its
+    clock is stopped: nothing approaches), or never (a zero lead)."""
+    if (
+        policy.deadline_approaching <= timedelta(0)
+        or stage in case.deadlines_approaching
+        or case.paused_since is not None
+    ):
+        return None
+    return due_at(case, stage, now=now, policy=policy) - policy.deadline_approaching
+
+
 def next_check_at(case: CaseFile, *, now: datetime, policy: Policy) -> datetime | None:
     """The earliest moment check_deadlines could report something new; None: nothing to watch.
 
@@ -38,12 +64,10 @@ def next_check_at(case: CaseFile, *, now: datetime, policy: Policy) -> datetime 
     looks then finds nothing and asks again later.
     """
     candidates: list[datetime] = []
-    missed = case.deadlines_missed
-    if case.is_open and case.missing_assessments and DeadlineStage.ASSESSMENT not in missed:
-        candidates.append(due_at(case, DeadlineStage.ASSESSMENT, now=now, policy=policy))
-    deciding = case.is_open or case.status == CaseStatus.PENDING_SECOND_APPROVAL
-    if deciding and DeadlineStage.DECISION not in missed:
-        candidates.append(due_at(case, DeadlineStage.DECISION, now=now, policy=policy))
+    for stage in watched_stages(case):
+        announce = announce_at(case, stage, now=now, policy=policy)
+        due = due_at(case, stage, now=now, policy=policy)
+        candidates.append(due if announce is None else min(due, announce))
     if case.ratification is not None and case.ratification_pending and not case.ratification_missed:
         candidates.append(case.ratification.due_at)
     return min(candidates, default=None)

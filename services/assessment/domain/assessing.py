@@ -1,8 +1,5 @@
-"""Assessment state transitions: pure functions from (case, command, now) to (case, events).
-
-The public surface of the domain: commands return a Result(case, events) or raise DomainError.
-Decisions live in decisions.py and the read side in queues.py; both are re-exported here.
-"""
+"""Opening, assessing, review and information requests, withdrawal: pure transitions from
+(case, command, now) to Result(case, events), or a refusal (errors.refused)."""
 
 from __future__ import annotations
 
@@ -12,75 +9,36 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.assessment.decisions import chf_equivalent, decide, ratify
-from services.assessment.errors import DomainError, ErrorCode
-from services.assessment.events import (
+from services.assessment.domain.codes import (
+    ASSESSOR_ROLE,
+    NEEDED_FOR,
+    AssessmentKind,
+    CaseStatus,
+    QuestionCategory,
+    Recommendation,
+    Urgency,
+)
+from services.assessment.domain.errors import ErrorCode, refused
+from services.assessment.domain.events import (
     AssessmentCompleted,
-    DeadlineMissed,
-    DomainEvent,
     InformationRequested,
     LegalAssessmentCompleted,
     MedicalAssessmentCompleted,
-    RatificationMissed,
     Result,
     ReviewRequested,
 )
-from services.assessment.model import (
-    ASSESSOR_ROLE,
-    NEEDED_FOR,
+from services.assessment.domain.model import (
     Assessment,
-    AssessmentKind,
     CaseFile,
-    CaseStatus,
-    DeadlineStage,
     InformationRequest,
-    Policy,
-    QuestionCategory,
-    Recommendation,
     RequestedItem,
     ReviewRequest,
-    Urgency,
     require_aware,
-)
-from services.assessment.queues import (
-    QueueEntry,
-    build_queue,
-    due_at,
-    next_check_at,
-    queue_entry,
-    queue_kinds,
-    time_left,
 )
 from shared.money import Money
 
-__all__ = [
-    "DomainError",
-    "ErrorCode",
-    "QueueEntry",
-    "Result",
-    "build_queue",
-    "check_deadlines",
-    "chf_equivalent",
-    "decide",
-    "due_at",
-    "information_provided",
-    "next_check_at",
-    "open_case",
-    "queue_entry",
-    "queue_kinds",
-    "ratify",
-    "record_assessment",
-    "request_information",
-    "request_review",
-    "time_left",
-    "withdraw",
-]
-
 _REQUEST_NAMESPACE = uuid.UUID("6f1d8a52-3c3e-4d7e-9a57-6b0f2f1f5a10")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-# --- opening and assessing ---------------------------------------------------------------------
 
 
 def open_case(
@@ -97,11 +55,11 @@ def open_case(
     """The case file born of intake's `case.submitted`; needs follow the categories and flags."""
     require_aware(submitted_at)
     if not items or len({i.item_id for i in items}) != len(items):
-        raise DomainError(ErrorCode.INVALID_CASE, "items must be non-empty with unique ids")
+        raise refused(ErrorCode.INVALID_CASE, "items must be non-empty with unique ids")
     if any(i.amount.minor <= 0 for i in items):
-        raise DomainError(ErrorCode.INVALID_CASE, "requested amounts must be positive")
+        raise refused(ErrorCode.INVALID_CASE, "requested amounts must be positive")
     if not _COUNTRY.match(country):
-        raise DomainError(ErrorCode.INVALID_CASE, "country must be ISO 3166-1 alpha-2")
+        raise refused(ErrorCode.INVALID_CASE, "country must be ISO 3166-1 alpha-2")
     required = {NEEDED_FOR[i.category] for i in items if i.category in NEEDED_FOR}
     required |= {AssessmentKind.MEDICAL} if needs_medical else set()
     required |= {AssessmentKind.LEGAL} if needs_legal else set()
@@ -133,10 +91,10 @@ def record_assessment(
     require_aware(now)
     kind, recommendation = AssessmentKind(kind), Recommendation(recommendation)
     if ASSESSOR_ROLE[kind] not in roles:
-        raise DomainError(ErrorCode.WRONG_ROLE, f"a {kind} assessment needs {ASSESSOR_ROLE[kind]}")
+        raise refused(ErrorCode.WRONG_ROLE, f"a {kind} assessment needs {ASSESSOR_ROLE[kind]}")
     case.ensure_undecided()
     if kind not in case.required:
-        raise DomainError(ErrorCode.NOT_REQUIRED, f"this case needs no {kind} assessment")
+        raise refused(ErrorCode.NOT_REQUIRED, f"this case needs no {kind} assessment")
     recommended = case.item_amounts(
         amounts, allow_zero=True, allow_above_requested=has_reason_for_exceeding
     )
@@ -173,10 +131,10 @@ def request_review(
     require_aware(now)
     kind = AssessmentKind(kind)
     if ASSESSOR_ROLE[kind] not in roles:
-        raise DomainError(ErrorCode.WRONG_ROLE, f"a {kind} review needs {ASSESSOR_ROLE[kind]}")
+        raise refused(ErrorCode.WRONG_ROLE, f"a {kind} review needs {ASSESSOR_ROLE[kind]}")
     case.ensure_undecided()
     if kind in case.required:
-        raise DomainError(ErrorCode.ALREADY_REQUIRED, f"a {kind} assessment is already required")
+        raise refused(ErrorCode.ALREADY_REQUIRED, f"a {kind} assessment is already required")
     new = case.evolve(
         required=case.required | {kind},
         review_requests=(*case.review_requests, ReviewRequest(kind, assessor, now)),
@@ -198,15 +156,15 @@ def request_information(
     require_aware(now)
     own_kinds = [k for k, role in ASSESSOR_ROLE.items() if role in roles]
     if not own_kinds:
-        raise DomainError(ErrorCode.WRONG_ROLE, "only assessors request information")
+        raise refused(ErrorCode.WRONG_ROLE, "only assessors request information")
     case.ensure_undecided()
     try:
         category = QuestionCategory(category_code)
     except ValueError:
-        raise DomainError(ErrorCode.UNKNOWN_QUESTION_CATEGORY, "not a known question") from None
+        raise refused(ErrorCode.UNKNOWN_QUESTION_CATEGORY, "not a known question") from None
     candidates = [k for k in own_kinds if k in case.required]
     if not candidates:
-        raise DomainError(ErrorCode.NOT_REQUIRED, "no assessment of the assessor's kind is needed")
+        raise refused(ErrorCode.NOT_REQUIRED, "no assessment of the assessor's kind is needed")
     # the answer goes back to the queue of a kind still missing, if the assessor holds two roles
     kind = next((k for k in candidates if not case.is_satisfied(k)), candidates[0])
     rid = request_id or str(
@@ -232,7 +190,7 @@ def information_provided(case: CaseFile, *, request_id: str, now: datetime) -> R
     require_aware(now)
     request = next((r for r in case.information_requests if r.request_id == request_id), None)
     if request is None:
-        raise DomainError(ErrorCode.UNKNOWN_REQUEST, "no such information request")
+        raise refused(ErrorCode.UNKNOWN_REQUEST, "no such information request")
     if not request.is_open:
         return Result(case, [])  # a second answer changes nothing
     answered = replace(request, answered_at=now)
@@ -265,45 +223,3 @@ def withdraw(case: CaseFile, *, now: datetime) -> Result:
         paused_since=None,
     )
     return Result(new, [])
-
-
-# --- deadlines ------------------------------------------------------------------------------
-
-
-def check_deadlines(case: CaseFile, *, now: datetime, policy: Policy) -> Result:
-    """Emit DeadlineMissed once per stage and RatificationMissed once; run it on a timer."""
-    require_aware(now)
-    events: list[DomainEvent] = []
-    missed = set(case.deadlines_missed)
-    waiting = {
-        DeadlineStage.ASSESSMENT: case.is_open and bool(case.missing_assessments),
-        DeadlineStage.DECISION: case.is_open or case.status == CaseStatus.PENDING_SECOND_APPROVAL,
-    }
-    for stage, still_waiting in waiting.items():
-        due = due_at(case, stage, now=now, policy=policy)
-        if still_waiting and stage not in missed and now > due:
-            missed.add(stage)
-            events.append(
-                DeadlineMissed(case_id=case.case_id, occurred_at=now, stage=stage, due_at=due)
-            )
-    ratification = case.ratification
-    ratification_missed = case.ratification_missed
-    if (
-        ratification is not None
-        and case.ratification_pending
-        and not ratification_missed
-        and now > ratification.due_at
-    ):
-        ratification_missed = True
-        events.append(
-            RatificationMissed(
-                case_id=case.case_id,
-                occurred_at=now,
-                first_manager=ratification.first_manager,
-                due_at=ratification.due_at,
-            )
-        )
-    if not events:
-        return Result(case, [])
-    new = case.evolve(deadlines_missed=frozenset(missed), ratification_missed=ratification_missed)
-    return Result(new, events)
