@@ -20,8 +20,9 @@ from pymerkle import InmemoryTree
 
 from bench.report import Json, ratio
 from dev.stack import Stack
-from services.audit import merkle
-from services.audit.verify import verify_export
+from services.audit.domain import merkle
+from services.audit.domain.memory_tree import MemoryTree
+from services.audit.verifier.verdict import verify_export
 
 BENCH_SUBJECT = "vfund.bench.load.generated"
 BENCH_TYPE = "org.vfund.bench.load.generated.v1"
@@ -236,7 +237,7 @@ def tree_operations(size: int, reference_size: int, calls: int = 200) -> Json:
     in-memory node store, next to pymerkle's InmemoryTree (at reference_size leaves)."""
     leaves = [merkle.leaf_hash(i.to_bytes(8, "big")) for i in range(size)]
     began = time.perf_counter()
-    store = merkle.MemoryTree(leaves)
+    store = MemoryTree(leaves)
     built = time.perf_counter() - began
     rng = random.Random(7)
     picks = [rng.randrange(1, size) for _ in range(calls)]

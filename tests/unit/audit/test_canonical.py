@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.audit.canonical import canonical_json
+from services.audit.domain.canonical import canonical_json
 
 
 def same_as_reference(value: Any) -> None:

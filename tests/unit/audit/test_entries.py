@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 import rfc8785
 
-from services.audit.tree_store import NotAnEvent, parse_entry
+from services.audit.domain.entries import NewEntry, NotAnEvent, entry_of
 
 
-def msg(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> Any:
-    meta = SimpleNamespace(sequence=SimpleNamespace(stream=42))
-    return SimpleNamespace(data=data, subject=subject, metadata=meta)
+def parse_entry(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> NewEntry:
+    return entry_of(data, nats_subject=subject, stream_seq=42)
 
 
 def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
     body = b'{ "id": "e1", "type": "org.vfund.x.v1", "subject": "c1",\n "data": {"grant_id": "g"}}'
-    entry = parse_entry(msg(body))
+    entry = parse_entry(body)
     canonical = rfc8785.dumps({"data": {"grant_id": "g"}, "id": "e1", "subject": "c1",
                                "type": "org.vfund.x.v1"})  # fmt: skip
     assert entry.event == body.decode()
@@ -42,4 +39,4 @@ def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
 )
 def test_what_can_never_be_an_entry(body: bytes) -> None:
     with pytest.raises(NotAnEvent):
-        parse_entry(msg(body))
+        parse_entry(body)
