@@ -19,9 +19,15 @@ router = APIRouter(tags=["audit"])
 @router.get(
     "/reports/donor",
     response_model=None,
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}},
-                                 "text/csv": {"schema": {"type": "string"}}}}},
-)  # fmt: skip
+    responses={
+        200: {
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
 async def donor_report(
     ctx: Ctx,
     _: Reader,

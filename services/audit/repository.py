@@ -16,9 +16,16 @@ WRITER_LOCK = 0x41554449544C  # "AUDITL"
 SIGNER_LOCK = 0x415544495448  # "AUDITH"
 
 _ENTRY_COLUMNS = (
-    "idx", "event_id", "nats_subject", "event_type", "subject", "grant_id", "event", "leaf_hash",
+    "idx",
+    "event_id",
+    "nats_subject",
+    "event_type",
+    "subject",
+    "grant_id",
+    "event",
+    "leaf_hash",
     "stream_seq",
-)  # fmt: skip
+)
 _ITEM = "SELECT idx, event, recorded_at, leaf_hash FROM log_entries"
 _HEAD = "SELECT tree_size, root_hash, timestamp, signature, key_id FROM tree_heads"
 

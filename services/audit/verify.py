@@ -28,9 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         "--tree-head", action="append", default=[], help="JSON file: one signed tree head or a list"
     )
     parser.add_argument(
-        "--workers", type=int, default=0,
+        "--workers",
+        type=int,
+        default=0,
         help="processes hashing an export file of 16 MB or more (default: one per CPU)",
-    )  # fmt: skip
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:

@@ -155,8 +155,10 @@ def test_proofs_from_the_api_hold_under_an_independent_rfc9162_check(
     )
     # A head is signed within the interval after the log grows; read the log once one exists,
     # so that at least one head lies within what is checked.
-    wait_for(lambda: own_api.get("audit", "/tree-heads/latest", user="auditor-1").status_code
-             == 200, what="a signed tree head")
+    wait_for(
+        lambda: own_api.get("audit", "/tree-heads/latest", user="auditor-1").status_code == 200,
+        what="a signed tree head",
+    )
     entries = _log(own_api)
     leaves = [_h(b"\x00" + rfc8785.dumps(e["event"])) for e in entries]
     assert [leaf.hex() for leaf in leaves] == [e["leaf_hash"] for e in entries]
@@ -173,8 +175,10 @@ def test_proofs_from_the_api_hold_under_an_independent_rfc9162_check(
             body = proof.json()
             path = [bytes.fromhex(p) for p in body["audit_path"]]
             assert (body["index"], body["tree_size"], body["leaf_hash"]) == (
-                index, size, leaves[index].hex()
-            )  # fmt: skip
+                index,
+                size,
+                leaves[index].hex(),
+            )
             assert path == _path(index, leaves[:size]), (index, size)
             assert _verify_inclusion(leaves[index], index, size, path, root), (index, size)
         for first in (s for s in sizes if s < size):
@@ -298,8 +302,11 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
         ("tree_nodes", "hash"),
         ("tree_heads", "key_id"),
     ):
-        for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}",
-                    f"TRUNCATE {table}"):  # fmt: skip
+        for sql in (
+            f"UPDATE {table} SET {column} = {column}",
+            f"DELETE FROM {table}",
+            f"TRUNCATE {table}",
+        ):
             assert "permission denied" in run(_refused(service, sql)), sql
             assert "append-only" in run(_refused(owner, sql)), sql
     replica = "SET LOCAL session_replication_role = replica; UPDATE log_entries SET event = event"
@@ -354,9 +361,17 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     assert status == 1 and f"entry {k} " in out and "leaf_hash" in out, out
     restore()
     # The same, with the leaf hash recomputed to match: only the signed heads can tell.
-    run(_behind_the_triggers(admin, (
-        "UPDATE log_entries SET event = $1, leaf_hash = $2 WHERE idx = $3", forged, _leaf(forged), k
-    )))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            (
+                "UPDATE log_entries SET event = $1, leaf_hash = $2 WHERE idx = $3",
+                forged,
+                _leaf(forged),
+                k,
+            ),
+        )
+    )
     status, out = verdict()
     assert status == 1 and "signs root" in out and k in head_range(out), out
     restore()
@@ -366,25 +381,36 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     assert status == 1 and f"entry {k} is missing" in out, out
     restore()
     # Two entries swapped.
-    run(_behind_the_triggers(
-        admin,
-        ("UPDATE log_entries SET idx = 4611686018427387904 WHERE idx = $1", k),
-        ("UPDATE log_entries SET idx = $1 WHERE idx = $2", k, k + 1),
-        ("UPDATE log_entries SET idx = $1 WHERE idx = 4611686018427387904", k + 1),
-    ))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            ("UPDATE log_entries SET idx = 4611686018427387904 WHERE idx = $1", k),
+            ("UPDATE log_entries SET idx = $1 WHERE idx = $2", k, k + 1),
+            ("UPDATE log_entries SET idx = $1 WHERE idx = 4611686018427387904", k + 1),
+        )
+    )
     status, out = verdict()
     assert status == 1 and k in head_range(out), out
     restore()
     assert verdict()[0] == 0, "restoring the rows did not restore the log"
     # One forged entry inserted (indexes shifted so they stay contiguous). Last: the service
     # may now sign a head over the forged log, which the older heads still contradict.
-    run(_behind_the_triggers(
-        admin,
-        ("UPDATE log_entries SET idx = idx + 1000000000 WHERE idx >= $1", k),
-        ("UPDATE log_entries SET idx = idx - 999999999 WHERE idx >= 1000000000",),
-        ("INSERT INTO log_entries (idx, event_id, nats_subject, event_type, subject, event,"
-         " leaf_hash) SELECT $1, $2, nats_subject, event_type, subject, $3, $4 FROM log_entries"
-         " WHERE idx = $5", k, str(uuid.uuid4()), forged, _leaf(forged), k + 1),
-    ))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            ("UPDATE log_entries SET idx = idx + 1000000000 WHERE idx >= $1", k),
+            ("UPDATE log_entries SET idx = idx - 999999999 WHERE idx >= 1000000000",),
+            (
+                "INSERT INTO log_entries (idx, event_id, nats_subject, event_type, subject, event,"
+                " leaf_hash) SELECT $1, $2, nats_subject, event_type, subject, $3, $4 FROM log_entries"
+                " WHERE idx = $5",
+                k,
+                str(uuid.uuid4()),
+                forged,
+                _leaf(forged),
+                k + 1,
+            ),
+        )
+    )
     status, out = verdict()
     assert status == 1 and k in head_range(out), out

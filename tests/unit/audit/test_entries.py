@@ -17,13 +17,18 @@ def parse_entry(data: bytes, subject: str = "vfund.disbursement.budget.reserved"
 def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
     body = b'{ "id": "e1", "type": "org.vfund.x.v1", "subject": "c1",\n "data": {"grant_id": "g"}}'
     entry = parse_entry(body)
-    canonical = rfc8785.dumps({"data": {"grant_id": "g"}, "id": "e1", "subject": "c1",
-                               "type": "org.vfund.x.v1"})  # fmt: skip
+    canonical = rfc8785.dumps(
+        {"data": {"grant_id": "g"}, "id": "e1", "subject": "c1", "type": "org.vfund.x.v1"}
+    )
     assert entry.event == body.decode()
     assert entry.leaf_hash == hashlib.sha256(b"\x00" + canonical).digest()
     assert (entry.event_id, entry.event_type, entry.subject, entry.grant_id, entry.stream_seq) == (
-        "e1", "org.vfund.x.v1", "c1", "g", 42
-    )  # fmt: skip
+        "e1",
+        "org.vfund.x.v1",
+        "c1",
+        "g",
+        42,
+    )
 
 
 @pytest.mark.parametrize(
