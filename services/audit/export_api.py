@@ -1,30 +1,24 @@
-"""Audit HTTP route for offline use: the log as JSONL, streamed."""
+"""Audit HTTP route for offline use: the log as JSONL, streamed, with the signed tree heads that
+prove it (the format: domain/export.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.audit import repository, views
 from services.audit.context import Ctx, Reader
-from services.audit.domain import queries
-from shared.db import Db
+from services.audit.domain import export as export_format
+from services.audit.domain import merkle, queries
+from shared.db import Connection, Db
 
 router = APIRouter(tags=["audit"])
 EXPORT_CHUNK = 2000
 Index = Annotated[int, Query(ge=0, le=2**62)]
-
-
-async def _lines(db: Db, first: int, last: int) -> AsyncIterator[bytes]:
-    for start in range(first, last + 1, EXPORT_CHUNK):
-        async with db.connection() as conn:
-            rows = await repository.entries_between(
-                conn, first=start, last=min(start + EXPORT_CHUNK - 1, last)
-            )
-        yield b"".join(views.export_line(r) for r in rows)
 
 
 @router.get(
@@ -37,19 +31,59 @@ async def export(
     _: Reader,
     from_index: Index = 0,
     to_index: Annotated[
-        int | None, Query(ge=0, le=2**62, description="inclusive; default: the newest entry")
+        int | None,
+        Query(
+            ge=0, le=2**62, description="inclusive; default: the last entry a signed head covers"
+        ),
     ] = None,
 ) -> StreamingResponse:
-    """Entries from_index..to_index (both included) as JSONL, streamed; the end is fixed when the
-    request arrives, so a growing log still exports one consistent prefix."""
+    """Entries from_index..to_index (both included) as JSONL, streamed, then a trailer of signed
+    tree heads with the range proofs that tie those entries to their roots. The range is fixed
+    when the request arrives, so a growing log still exports one consistent part."""
     async with ctx.db.connection() as conn:
         size = await repository.log_size(conn)
-    first, last = queries.export_range(from_index, to_index, size=size)
+        latest = await repository.latest_head(conn)
+        signed = 0 if latest is None else latest["tree_size"]
+        first, last = queries.export_range(from_index, to_index, size=size, signed=signed)
+        trailer = await _trailer(conn, first, last) if first <= last else []
     return StreamingResponse(
-        _lines(ctx.db, first, last),
+        _lines(ctx.db, first, last, trailer),
         media_type="application/x-ndjson",
         headers={
             "Content-Disposition": f'attachment; filename="audit-{first}-{last}.jsonl"',
             "Cache-Control": "no-store",
         },
     )
+
+
+async def _trailer(conn: Connection, first: int, last: int) -> list[dict[str, Any]]:
+    """The head lines of an export of entries first..last: heads spread over the range, the
+    smallest covering all of it, or, when none does yet, the latest."""
+    heads = await repository.heads_at_or_above(conn, export_format.head_cuts(first, last))
+    if not heads or heads[-1]["tree_size"] <= last:
+        latest = await repository.latest_head(conn)
+        if latest is not None and latest["tree_size"] > first and latest not in heads:
+            heads.append(latest)
+    ends = [export_format.covered_end(last, h["tree_size"]) for h in heads]
+    wanted = [
+        node
+        for head, end in zip(heads, ends, strict=True)
+        for node in merkle.range_proof_nodes(first, end, head["tree_size"])
+    ]
+    nodes = await repository.fetch_nodes(conn, wanted)
+    return [
+        export_format.head_line(head, first, last, merkle.range_proof(first, end, size, nodes))
+        for head, end, size in zip(heads, ends, (h["tree_size"] for h in heads), strict=True)
+    ]
+
+
+async def _lines(
+    db: Db, first: int, last: int, trailer: list[dict[str, Any]]
+) -> AsyncIterator[bytes]:
+    for start in range(first, last + 1, EXPORT_CHUNK):
+        async with db.connection() as conn:
+            rows = await repository.entries_between(
+                conn, first=start, last=min(start + EXPORT_CHUNK - 1, last)
+            )
+        yield b"".join(views.export_line(r) for r in rows)
+    yield b"".join(orjson.dumps(line) + b"\n" for line in trailer)

@@ -88,7 +88,7 @@ async def consistency_proof(ctx: Ctx, _: Reader, first: Size, second: Size) -> d
     """RFC 9162 proof that the tree of second leaves extends the tree of first leaves."""
     queries.check_consistency(first, second)
     async with ctx.db.connection() as conn:
-        await _tree_size(conn, second, field="tree_size")
+        await _tree_size(conn, second, field="second")
         nodes = await repository.fetch_nodes(conn, merkle.consistency_proof_nodes(first, second))
     return views.consistency_json(first, second, merkle.consistency_proof(first, second, nodes))
 

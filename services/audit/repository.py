@@ -141,6 +141,18 @@ async def heads_page(conn: Connection, *, before: int | None, limit: int) -> lis
     return [_head(r) for r in rows]
 
 
+async def heads_at_or_above(conn: Connection, sizes: Sequence[int]) -> list[TreeHead]:
+    """For each size, the smallest head of at least that size (when there is one); each head
+    once, smallest first."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT h.tree_size, h.root_hash, h.timestamp, h.signature, h.key_id"
+        " FROM unnest($1::bigint[]) AS c(size) CROSS JOIN LATERAL ("
+        f" {_HEAD} WHERE tree_size >= c.size ORDER BY tree_size LIMIT 1) h ORDER BY h.tree_size",
+        list(sizes),
+    )
+    return [_head(r) for r in rows]
+
+
 async def grew_since(conn: Connection, *, tree_size: int, except_type: str) -> bool:
     """Did anything but `except_type` events join the log at or after index tree_size?"""
     return bool(

@@ -4,6 +4,7 @@ across crashes and duplicates, and tampering in the database caught by the offli
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -321,12 +322,12 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     forged = text.replace('"reason":"other"', '"reason":"othes"')
     assert forged != text
 
-    def verdict() -> tuple[int, str]:
+    def verdict(*extra: str) -> tuple[int, str]:
         export = own_api.get("audit", "/export", user="auditor-1")
         assert export.status_code == 200
         (tmp_path / "log.jsonl").write_bytes(export.content)
         argv = [str(tmp_path / "log.jsonl"), "--public-key", str(own.keys.audit_public)]  # type: ignore[union-attr]
-        status = verify_main([*argv, "--tree-head", str(heads_file), "--workers", "1"])
+        status = verify_main([*argv, "--tree-head", str(heads_file), "--workers", "1", *extra])
         return status, capsys.readouterr().out
 
     def restore() -> None:
@@ -349,7 +350,11 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
         run(put_back())
 
     def head_range(message: str) -> range:
-        low, high = message.rsplit("within indexes ", 1)[1].strip().split("..")
+        """Where the verdict says the first difference lies (one entry, or a range)."""
+        exact = re.search(r"entry (\d+) is the first that differs", message)
+        if exact:
+            return range(int(exact[1]), int(exact[1]) + 1)
+        low, high = re.findall(r"within indexes (\d+)\.\.(\d+)", message)[-1]
         return range(int(low), int(high) + 1)
 
     assert verdict()[0] == 0
@@ -374,6 +379,11 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     )
     status, out = verdict()
     assert status == 1 and "signs root" in out and k in head_range(out), out
+    # The service's own proofs cannot reach the root it signed either: its log was changed.
+    url, token = own.services["audit"].url, own_api.tokens["auditor-1"]
+    status, out = verdict("--against", url, "--token", token)
+    assert status == 1 and k in head_range(out) and "differs from what it signed" in out, out
+    assert len(head_range(out)) <= 2, out  # the stored subtrees above the leaves were not changed
     restore()
     # An entry deleted.
     run(_behind_the_triggers(admin, ("DELETE FROM log_entries WHERE idx = $1", k)))

@@ -17,6 +17,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from support import Api, assert_problem, publish, wait_for
+from support.audit_exports import split
 
 from dev.stack import Stack
 from services.audit.verify import main as verify_main
@@ -159,8 +160,12 @@ def test_an_export_verifies_offline_and_any_edit_is_named(
     export = api.get("audit", "/export", user="auditor-1")
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("application/x-ndjson")
-    lines = export.content.splitlines(keepends=True)
+    # Entries, then the trailer of signed heads that proves them (issue 15 rule 8).
+    lines, trailer = split(export.content.splitlines(keepends=True))
     assert [orjson.loads(line)["index"] for line in lines] == list(range(len(lines)))
+    assert trailer and {"tree_head", "from_index", "to_index", "range_proof"} == set(
+        orjson.loads(trailer[-1])
+    )
     key = str(stack.keys.audit_public)  # type: ignore[union-attr]
     good = tmp_path / "good.jsonl"
     good.write_bytes(export.content)
@@ -169,7 +174,7 @@ def test_an_export_verifies_offline_and_any_edit_is_named(
     assert done.returncode == 0 and done.stdout.startswith("OK: "), done.stdout + done.stderr
 
     part = api.get("audit", "/export?from_index=1&to_index=2", user="auditor-1").content
-    assert part == b"".join(lines[1:3])
+    assert split(part.splitlines(keepends=True))[0] == lines[1:3]
 
     def edited(new_lines: list[bytes]) -> str:
         path = tmp_path / "edited.jsonl"

@@ -106,7 +106,7 @@ def inclusion_path_ranges(index: int, tree_size: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     start, end = 0, tree_size
     while end - start > 1:
-        k = _split(end - start)
+        k = split_point(end - start)
         if index < start + k:
             ranges.append((start + k, end))
             end = start + k
@@ -130,7 +130,7 @@ def consistency_path_ranges(first: int, second: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     start, end, m, starting = 0, second, first, True
     while m != end - start:
-        k = _split(end - start)
+        k = split_point(end - start)
         if m <= k:
             ranges.append((start + k, end))
             end = start + k
@@ -169,6 +169,66 @@ def inclusion_proof(index: int, tree_size: int, source: NodeSource) -> list[byte
 def consistency_proof(first: int, second: int, source: NodeSource) -> list[bytes]:
     """The RFC 9162 consistency path from the tree of first leaves to that of second."""
     return [subtree_hash(s, e, source) for s, e in consistency_path_ranges(first, second)]
+
+
+def range_proof_ranges(first: int, end: int, tree_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges, left to right, of the largest RFC 9162 subtrees of D[0:tree_size] lying
+    wholly outside leaves [first, end): with those leaves, their hashes give the tree's root.
+
+    This is what proves that a part of the log (an export of entries first..end-1) is where a
+    signed tree head says: at most two subtrees per level, none when the part is the tree."""
+    if not 0 <= first < end <= tree_size:
+        raise ValueError(f"no range proof for leaves {first}..{end - 1} in {tree_size} leaves")
+    ranges: list[tuple[int, int]] = []
+    pending = [(0, tree_size)]
+    while pending:
+        start, stop = pending.pop()
+        if stop <= first or start >= end:
+            ranges.append((start, stop))
+        elif not (first <= start and stop <= end):
+            k = split_point(stop - start)
+            pending += [(start + k, stop), (start, start + k)]  # the left one is taken first
+    return ranges
+
+
+def range_proof_nodes(first: int, end: int, tree_size: int) -> list[NodeId]:
+    """Every stored node range_proof reads, so a caller can fetch them in one query."""
+    return [
+        n
+        for start, stop in range_proof_ranges(first, end, tree_size)
+        for n in subtree_nodes(start, stop)
+    ]
+
+
+def range_proof(first: int, end: int, tree_size: int, source: NodeSource) -> list[bytes]:
+    """The hashes of range_proof_ranges(first, end, tree_size), in order."""
+    return [subtree_hash(s, e, source) for s, e in range_proof_ranges(first, end, tree_size)]
+
+
+def root_from_range(
+    first: int, end: int, tree_size: int, inner: NodeSource, proof: Sequence[bytes]
+) -> bytes:
+    """MTH(D[0:tree_size]) from the complete subtrees of leaves [first, end) (inner) and the
+    hashes of everything else (proof, as range_proof gives it); ValueError if proof has the
+    wrong number of hashes."""
+    expected = len(range_proof_ranges(first, end, tree_size))
+    if len(proof) != expected:
+        raise ValueError(
+            f"a range proof of leaves {first}..{end - 1} in a tree of {tree_size}"
+            f" has {expected} hashes, not {len(proof)}"
+        )
+    outside = iter(proof)
+
+    def mth(start: int, stop: int) -> bytes:
+        if stop <= first or start >= end:
+            return next(outside)
+        if first <= start and stop <= end:
+            return subtree_hash(start, stop, inner)
+        k = split_point(stop - start)
+        left = mth(start, start + k)
+        return node_hash(left, mth(start + k, stop))
+
+    return mth(0, tree_size)
 
 
 def verify_inclusion(
@@ -221,8 +281,8 @@ def verify_consistency(
     return fr == first_root and sr == second_root and sn == 0
 
 
-def _split(width: int) -> int:
-    """The largest power of two smaller than width (width > 1)."""
+def split_point(width: int) -> int:
+    """The largest power of two smaller than width (width > 1): where RFC 9162 splits a tree."""
     return 1 << ((width - 1).bit_length() - 1)
 
 

@@ -36,16 +36,25 @@ def check_consistency(first: int, second: int) -> None:
         raise out_of_range("first", f"first {first} is larger than second {second}")
 
 
-def export_range(from_index: int, to_index: int | None, *, size: int) -> tuple[int, int]:
+def export_range(
+    from_index: int, to_index: int | None, *, size: int, signed: int
+) -> tuple[int, int]:
     """The first and last index (both included) an export holds; last is first - 1 when empty.
 
-    The end is fixed when the request arrives, so a growing log still exports one prefix."""
-    last = size - 1 if to_index is None else to_index
-    if last >= size:
-        raise out_of_range("to_index", f"to_index {last} is beyond the log's last index {size - 1}")
-    if from_index > last and not (to_index is None and from_index == size):
-        raise out_of_range("from_index", f"from_index {from_index} is after to_index {last}")
-    return from_index, last
+    Without to_index an export ends with the last entry the latest signed head covers (`signed`
+    entries), so that its own trailer proves all of it: it is empty when from_index is at or
+    beyond that. The end is fixed when the request arrives; the log may grow meanwhile."""
+    if to_index is None:
+        if from_index > size:
+            detail = f"from_index {from_index} is beyond the log's {size} entries"
+            raise out_of_range("from_index", detail)
+        return from_index, max(signed, from_index) - 1
+    if to_index >= size:
+        detail = f"to_index {to_index} is beyond the log's last index {size - 1}"
+        raise out_of_range("to_index", detail)
+    if from_index > to_index:
+        raise out_of_range("from_index", f"from_index {from_index} is after to_index {to_index}")
+    return from_index, to_index
 
 
 def check_period(start: date | None, end: date | None) -> None:

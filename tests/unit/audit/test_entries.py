@@ -45,3 +45,9 @@ def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
 def test_what_can_never_be_an_entry(body: bytes) -> None:
     with pytest.raises(NotAnEvent):
         parse_entry(body)
+
+
+def test_an_event_nested_as_deep_as_json_allows_is_still_an_entry() -> None:
+    body = b'{"id": "deep", "data": ' + b"[" * 1000 + b"0.5" + b"]" * 1000 + b"}"
+    entry = parse_entry(body)
+    assert entry.event_id == "deep" and len(entry.leaf_hash) == 32
