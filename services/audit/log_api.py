@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.audit import repository, views
 from services.audit.context import Ctx, Reader
 from services.audit.domain import merkle, queries
 from services.audit.domain.heads import TreeHead
 from shared.db import Connection
+from shared.types import Line
 
 router = APIRouter(tags=["audit"])
 Index = Annotated[int, Query(ge=0, le=2**62)]
 Size = Annotated[int, Query(ge=0, le=2**62)]
 
 
-@router.get("/log")
+@router.get(
+    "/log",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": views.LOG_PAGE_SCHEMA}}}},
+)
 async def log(
     ctx: Ctx,
     _: Reader,
     after: Annotated[int, Query(ge=-1, le=2**62, description="list entries after this index")] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    type: Annotated[str | None, Query(max_length=200)] = None,  # the contract's name
-    subject: Annotated[str | None, Query(max_length=200)] = None,
+    type: Annotated[Line | None, Query(max_length=200)] = None,  # the contract's name
+    subject: Annotated[Line | None, Query(max_length=200)] = None,
     cursor: Annotated[int | None, Query(ge=-1, le=2**62, description="next_cursor")] = None,
-) -> dict[str, Any]:
+) -> Response:
+    """Entries in append order, each with the event exactly as received."""
     async with ctx.db.connection() as conn:
         rows = await repository.log_page(
             conn,
@@ -35,7 +41,7 @@ async def log(
             event_type=type,
             subject=subject,
         )
-    return views.log_page(rows, limit)
+    return Response(views.log_page(rows, limit), media_type="application/json")
 
 
 @router.get("/tree-heads/latest")

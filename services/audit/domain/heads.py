@@ -21,6 +21,7 @@ from typing_extensions import TypedDict  # pydantic (FastAPI's answers) needs it
 from services.audit.domain.canonical import canonical_json
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
+MAX_TREE_SIZE = 2**53 - 1  # RFC 8785 (the signed bytes) writes integers exactly up to here
 # Tree head timestamps are RFC 3339 in UTC with exactly three fractional digits and "Z": one
 # spelling per instant, so the signed bytes never depend on who formatted the time.
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -102,8 +103,8 @@ def signature_problem(head: object, public_key: Ed25519PublicKey | None) -> str 
     size, root, timestamp, signature = (
         head.get(k) for k in ("tree_size", "root_hash", "timestamp", "signature")
     )
-    if type(size) is not int or size < 0:
-        return f"tree_size {size!r} is not a non-negative integer"
+    if type(size) is not int or not 0 <= size <= MAX_TREE_SIZE:
+        return f"tree_size {size!r} is not a non-negative integer JSON holds exactly"
     if not isinstance(root, str) or not HEX64.fullmatch(root):
         return f"(tree_size {size}) root_hash {root!r} is not 64 lowercase hex digits"
     if not isinstance(timestamp, str) or not isinstance(signature, str):
