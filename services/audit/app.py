@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.audit import api, context, export_api, handlers, heads
+from services.audit import context, export_api, handlers, log_api, reports_api
 from services.audit.settings import AuditSettings
 from shared.events import subjects
 from shared.events.audit import TreeHeadSigned
@@ -17,12 +17,12 @@ SPEC = ServiceSpec(
     title="vfund audit",
     settings=AuditSettings,
     context=context.build,
-    routers=[api.router, export_api.router],
+    routers=[log_api.router, export_api.router, reports_api.router],
     # The log consumes every subject in stream order: a background job, not a subscription.
     subscriptions=[],
     migrations=Path(__file__).parent / "migrations",
     publishes=[(subjects.TREE_HEAD_SIGNED, TreeHeadSigned)],
-    background=[handlers.write_log, heads.sign_periodically],
+    background=[handlers.write_log, handlers.sign_heads],
 )
 
 

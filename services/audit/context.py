@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 
-from services.audit.heads import HeadSigner, load_signing_key
+from services.audit.commands import HeadSigner, LogWriter
+from services.audit.domain.heads import load_private_key
 from services.audit.settings import AuditSettings
-from services.audit.tree_store import LogWriter
+from shared.auth import Principal, require
 from shared.consume import Delivery
 from shared.db import Db
 from shared.deps import context_of
@@ -23,6 +25,20 @@ class AuditContext:
     delivery: Delivery
     writer: LogWriter
     signer: HeadSigner
+
+
+def load_signing_key(settings: AuditSettings) -> Ed25519PrivateKey:
+    """The configured Ed25519 key; refuses to start without one, or with a mismatched pair."""
+    if settings.audit_signing_key is None:
+        raise RuntimeError("VFUND_AUDIT_SIGNING_KEY is not set: the audit log cannot sign heads")
+    public = settings.audit_public_key
+    try:
+        return load_private_key(
+            settings.audit_signing_key.read_bytes(),
+            None if public is None else public.read_bytes(),
+        )
+    except (TypeError, ValueError) as error:
+        raise RuntimeError(str(error)) from error
 
 
 async def build(platform: Platform[AuditSettings]) -> AuditContext:
@@ -39,3 +55,5 @@ async def build(platform: Platform[AuditSettings]) -> AuditContext:
 
 
 Ctx = Annotated[AuditContext, Depends(context_of(AuditContext))]
+# Every audit route only reads, and only auditors and administrators may.
+Reader = Annotated[Principal, Depends(require("auditor", "admin"))]

@@ -1,49 +1,24 @@
-"""Audit HTTP routes for bulk reading: the streamed JSONL export and donor reports."""
+"""Audit HTTP route for offline use: the log as JSONL, streamed, with the signed tree heads that
+prove it (the format: domain/export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import asyncpg
 import orjson
 from fastapi import APIRouter, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import StreamingResponse
 
-from services.audit import reports, repository
-from services.audit.api import Reader, out_of_range
-from shared.db import Db
-from shared.deps import DbDep
-from shared.types import IsoDate
+from services.audit import repository, views
+from services.audit.context import Ctx, Reader
+from services.audit.domain import export as export_format
+from services.audit.domain import merkle, queries
+from shared.db import Connection, Db
 
 router = APIRouter(tags=["audit"])
 EXPORT_CHUNK = 2000
 Index = Annotated[int, Query(ge=0, le=2**62)]
-
-
-def export_line(row: asyncpg.Record) -> bytes:
-    """One JSONL line with the /log item's fields; the event's bytes as received when they hold
-    no line break (JSON allows one only between tokens), else re-serialised to one line."""
-    raw: str = row["event"]
-    event = orjson.loads(raw) if "\n" in raw or "\r" in raw else orjson.Fragment(raw)
-    item = {
-        "index": row["idx"],
-        "event": event,
-        "recorded_at": row["recorded_at"].isoformat(),
-        "leaf_hash": bytes(row["leaf_hash"]).hex(),
-    }
-    return orjson.dumps(item) + b"\n"
-
-
-async def _lines(db: Db, first: int, last: int) -> AsyncIterator[bytes]:
-    for start in range(first, last + 1, EXPORT_CHUNK):
-        async with db.connection() as conn:
-            rows = await repository.entries_between(
-                conn, first=start, last=min(start + EXPORT_CHUNK - 1, last)
-            )
-        yield b"".join(export_line(r) for r in rows)
 
 
 @router.get(
@@ -52,68 +27,63 @@ async def _lines(db: Db, first: int, last: int) -> AsyncIterator[bytes]:
     responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
 )
 async def export(
-    db: DbDep,
+    ctx: Ctx,
     _: Reader,
     from_index: Index = 0,
     to_index: Annotated[
-        int | None, Query(ge=0, le=2**62, description="inclusive; default: the newest entry")
+        int | None,
+        Query(
+            ge=0, le=2**62, description="inclusive; default: the last entry a signed head covers"
+        ),
     ] = None,
 ) -> StreamingResponse:
-    """Entries from_index..to_index (both included) as JSONL, streamed; the end is fixed when the
-    request arrives, so a growing log still exports one consistent prefix."""
-    async with db.connection() as conn:
+    """Entries from_index..to_index (both included) as JSONL, streamed, then a trailer of signed
+    tree heads with the range proofs that tie those entries to their roots. The range is fixed
+    when the request arrives, so a growing log still exports one consistent part."""
+    async with ctx.db.connection() as conn:
         size = await repository.log_size(conn)
-    last = size - 1 if to_index is None else to_index
-    if last >= size:
-        raise out_of_range("to_index", f"to_index {last} is beyond the log's last index {size - 1}")
-    if from_index > last and not (to_index is None and from_index == size):
-        raise out_of_range("from_index", f"from_index {from_index} is after to_index {last}")
+        latest = await repository.latest_head(conn)
+        signed = 0 if latest is None else latest["tree_size"]
+        first, last = queries.export_range(from_index, to_index, size=size, signed=signed)
+        trailer = await _trailer(conn, first, last) if first <= last else []
     return StreamingResponse(
-        _lines(db, from_index, last),
+        _lines(ctx.db, first, last, trailer),
         media_type="application/x-ndjson",
         headers={
-            "Content-Disposition": f'attachment; filename="audit-{from_index}-{last}.jsonl"',
+            "Content-Disposition": f'attachment; filename="audit-{first}-{last}.jsonl"',
             "Cache-Control": "no-store",
         },
     )
 
 
-@router.get(
-    "/reports/donor",
-    response_model=None,
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}},
-                                 "text/csv": {"schema": {"type": "string"}}}}},
-)
-async def donor_report(
-    db: DbDep,
-    _: Reader,
-    grant_id: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")],
-    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
-    to: Annotated[IsoDate | None, Query()] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",  # the contract's name
-) -> dict[str, Any] | Response:
-    """Reserved (and released), paid: by month, country and category, from the log alone; every
-    figure lists the log indexes it sums."""
-    if from_ is not None and to is not None and from_ > to:
-        raise out_of_range("from", f"from {from_} is after to {to}")
-    async with db.connection() as conn:
-        rows = await repository.grant_entries(
-            conn, grant_id=grant_id, event_types=reports.REPORT_TYPES
-        )
-    report = reports.donor_report(
-        ((r["idx"], orjson.loads(r["event"])) for r in rows), start=from_, end=to
-    )
-    body = {
-        "grant_id": grant_id,
-        "from": from_.isoformat() if from_ else None,
-        "to": to.isoformat() if to else None,
-    } | reports.report_json(report)
-    if format == "json":
-        return body
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(reports.csv_rows(body["rows"]))
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="donor-report-{grant_id}.csv"'},
-    )
+async def _trailer(conn: Connection, first: int, last: int) -> list[dict[str, Any]]:
+    """The head lines of an export of entries first..last: heads spread over the range, the
+    smallest covering all of it, or, when none does yet, the latest."""
+    heads = await repository.heads_at_or_above(conn, export_format.head_cuts(first, last))
+    if not heads or heads[-1]["tree_size"] <= last:
+        latest = await repository.latest_head(conn)
+        if latest is not None and latest["tree_size"] > first and latest not in heads:
+            heads.append(latest)
+    ends = [export_format.covered_end(last, h["tree_size"]) for h in heads]
+    wanted = [
+        node
+        for head, end in zip(heads, ends, strict=True)
+        for node in merkle.range_proof_nodes(first, end, head["tree_size"])
+    ]
+    nodes = await repository.fetch_nodes(conn, wanted)
+    return [
+        export_format.head_line(head, first, last, merkle.range_proof(first, end, size, nodes))
+        for head, end, size in zip(heads, ends, (h["tree_size"] for h in heads), strict=True)
+    ]
+
+
+async def _lines(
+    db: Db, first: int, last: int, trailer: list[dict[str, Any]]
+) -> AsyncIterator[bytes]:
+    for start in range(first, last + 1, EXPORT_CHUNK):
+        async with db.connection() as conn:
+            rows = await repository.entries_between(
+                conn, first=start, last=min(start + EXPORT_CHUNK - 1, last)
+            )
+        yield b"".join(views.export_line(r) for r in rows)
+    yield b"".join(orjson.dumps(line) + b"\n" for line in trailer)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
-from services.audit.merkle import NodeId
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.heads import TreeHead
+from services.audit.domain.merkle import NodeId
 from shared.db import Connection
 
 # pg_advisory_xact_lock keys: one logical writer of the log, one signer of tree heads.
@@ -16,24 +16,18 @@ WRITER_LOCK = 0x41554449544C  # "AUDITL"
 SIGNER_LOCK = 0x415544495448  # "AUDITH"
 
 _ENTRY_COLUMNS = (
-    "idx", "event_id", "nats_subject", "event_type", "subject", "grant_id", "event", "leaf_hash",
+    "idx",
+    "event_id",
+    "nats_subject",
+    "event_type",
+    "subject",
+    "grant_id",
+    "event",
+    "leaf_hash",
     "stream_seq",
-)  # fmt: skip
+)
 _ITEM = "SELECT idx, event, recorded_at, leaf_hash FROM log_entries"
-
-
-@dataclass(frozen=True, slots=True)
-class NewEntry:
-    """An event about to be appended, as received, with what the log indexes it by."""
-
-    event_id: str
-    nats_subject: str
-    event_type: str
-    subject: str
-    grant_id: str | None
-    event: str
-    leaf_hash: bytes
-    stream_seq: int
+_HEAD = "SELECT tree_size, root_hash, timestamp, signature, key_id FROM tree_heads"
 
 
 async def last_entry(conn: Connection) -> tuple[int, bytes] | None:
@@ -132,19 +126,31 @@ async def grant_entries(
     )
 
 
-async def latest_head(conn: Connection) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"{_HEAD} ORDER BY tree_size DESC LIMIT 1")
+async def latest_head(conn: Connection) -> TreeHead | None:
+    row = await conn.fetchrow(f"{_HEAD} ORDER BY tree_size DESC LIMIT 1")
+    return None if row is None else _head(row)
 
 
-async def heads_page(conn: Connection, *, before: int | None, limit: int) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            f"{_HEAD} WHERE ($1::bigint IS NULL OR tree_size < $1)"
-            " ORDER BY tree_size DESC LIMIT $2",
-            before,
-            limit,
-        )
+async def heads_page(conn: Connection, *, before: int | None, limit: int) -> list[TreeHead]:
+    """Signed tree heads, newest first, smaller than `before` when given."""
+    rows = await conn.fetch(
+        f"{_HEAD} WHERE ($1::bigint IS NULL OR tree_size < $1) ORDER BY tree_size DESC LIMIT $2",
+        before,
+        limit,
     )
+    return [_head(r) for r in rows]
+
+
+async def heads_at_or_above(conn: Connection, sizes: Sequence[int]) -> list[TreeHead]:
+    """For each size, the smallest head of at least that size (when there is one); each head
+    once, smallest first."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT h.tree_size, h.root_hash, h.timestamp, h.signature, h.key_id"
+        " FROM unnest($1::bigint[]) AS c(size) CROSS JOIN LATERAL ("
+        f" {_HEAD} WHERE tree_size >= c.size ORDER BY tree_size LIMIT 1) h ORDER BY h.tree_size",
+        list(sizes),
+    )
+    return [_head(r) for r in rows]
 
 
 async def grew_since(conn: Connection, *, tree_size: int, except_type: str) -> bool:
@@ -158,7 +164,8 @@ async def grew_since(conn: Connection, *, tree_size: int, except_type: str) -> b
     )
 
 
-async def insert_head(conn: Connection, head: dict[str, Any]) -> bool:
+async def insert_head(conn: Connection, head: TreeHead) -> bool:
+    """Store a signed head; False when a head of its size exists already."""
     status = await conn.execute(
         "INSERT INTO tree_heads (tree_size, root_hash, timestamp, signature, key_id)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
@@ -171,8 +178,11 @@ async def insert_head(conn: Connection, head: dict[str, Any]) -> bool:
     return bool(status == "INSERT 0 1")
 
 
-_HEAD = "SELECT tree_size, root_hash, timestamp, signature, key_id FROM tree_heads"
-
-
-def head_json(row: asyncpg.Record) -> dict[str, Any]:
-    return {k: row[k] for k in ("tree_size", "root_hash", "timestamp", "signature", "key_id")}
+def _head(row: asyncpg.Record) -> TreeHead:
+    return TreeHead(
+        tree_size=row["tree_size"],
+        root_hash=row["root_hash"],
+        timestamp=row["timestamp"],
+        signature=row["signature"],
+        key_id=row["key_id"],
+    )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import Settings
 
@@ -17,3 +18,12 @@ class AuditSettings(Settings):
     tree_head_interval_seconds: float = Field(default=5.0, gt=0, le=10)
     # Events appended per transaction at most (one fetch of the log's consumer).
     audit_batch: int = Field(default=500, gt=0)
+
+
+class VerifierSettings(BaseSettings):
+    """What the offline verifier reads from its environment (`vfund audit verify`)."""
+
+    model_config = SettingsConfigDict(env_prefix="VFUND_", extra="ignore")
+
+    # Bearer token for `--against`, when not given with `--token`.
+    token: str | None = None

@@ -4,6 +4,7 @@ across crashes and duplicates, and tampering in the database caught by the offli
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -155,8 +156,10 @@ def test_proofs_from_the_api_hold_under_an_independent_rfc9162_check(
     )
     # A head is signed within the interval after the log grows; read the log once one exists,
     # so that at least one head lies within what is checked.
-    wait_for(lambda: own_api.get("audit", "/tree-heads/latest", user="auditor-1").status_code
-             == 200, what="a signed tree head")
+    wait_for(
+        lambda: own_api.get("audit", "/tree-heads/latest", user="auditor-1").status_code == 200,
+        what="a signed tree head",
+    )
     entries = _log(own_api)
     leaves = [_h(b"\x00" + rfc8785.dumps(e["event"])) for e in entries]
     assert [leaf.hex() for leaf in leaves] == [e["leaf_hash"] for e in entries]
@@ -173,8 +176,10 @@ def test_proofs_from_the_api_hold_under_an_independent_rfc9162_check(
             body = proof.json()
             path = [bytes.fromhex(p) for p in body["audit_path"]]
             assert (body["index"], body["tree_size"], body["leaf_hash"]) == (
-                index, size, leaves[index].hex()
-            )  # fmt: skip
+                index,
+                size,
+                leaves[index].hex(),
+            )
             assert path == _path(index, leaves[:size]), (index, size)
             assert _verify_inclusion(leaves[index], index, size, path, root), (index, size)
         for first in (s for s in sizes if s < size):
@@ -298,8 +303,11 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
         ("tree_nodes", "hash"),
         ("tree_heads", "key_id"),
     ):
-        for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}",
-                    f"TRUNCATE {table}"):  # fmt: skip
+        for sql in (
+            f"UPDATE {table} SET {column} = {column}",
+            f"DELETE FROM {table}",
+            f"TRUNCATE {table}",
+        ):
             assert "permission denied" in run(_refused(service, sql)), sql
             assert "append-only" in run(_refused(owner, sql)), sql
     replica = "SET LOCAL session_replication_role = replica; UPDATE log_entries SET event = event"
@@ -314,12 +322,12 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     forged = text.replace('"reason":"other"', '"reason":"othes"')
     assert forged != text
 
-    def verdict() -> tuple[int, str]:
+    def verdict(*extra: str) -> tuple[int, str]:
         export = own_api.get("audit", "/export", user="auditor-1")
         assert export.status_code == 200
         (tmp_path / "log.jsonl").write_bytes(export.content)
         argv = [str(tmp_path / "log.jsonl"), "--public-key", str(own.keys.audit_public)]  # type: ignore[union-attr]
-        status = verify_main([*argv, "--tree-head", str(heads_file), "--workers", "1"])
+        status = verify_main([*argv, "--tree-head", str(heads_file), "--workers", "1", *extra])
         return status, capsys.readouterr().out
 
     def restore() -> None:
@@ -342,7 +350,11 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
         run(put_back())
 
     def head_range(message: str) -> range:
-        low, high = message.rsplit("within indexes ", 1)[1].strip().split("..")
+        """Where the verdict says the first difference lies (one entry, or a range)."""
+        exact = re.search(r"entry (\d+) is the first that differs", message)
+        if exact:
+            return range(int(exact[1]), int(exact[1]) + 1)
+        low, high = re.findall(r"within indexes (\d+)\.\.(\d+)", message)[-1]
         return range(int(low), int(high) + 1)
 
     assert verdict()[0] == 0
@@ -354,11 +366,24 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     assert status == 1 and f"entry {k} " in out and "leaf_hash" in out, out
     restore()
     # The same, with the leaf hash recomputed to match: only the signed heads can tell.
-    run(_behind_the_triggers(admin, (
-        "UPDATE log_entries SET event = $1, leaf_hash = $2 WHERE idx = $3", forged, _leaf(forged), k
-    )))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            (
+                "UPDATE log_entries SET event = $1, leaf_hash = $2 WHERE idx = $3",
+                forged,
+                _leaf(forged),
+                k,
+            ),
+        )
+    )
     status, out = verdict()
     assert status == 1 and "signs root" in out and k in head_range(out), out
+    # The service's own proofs cannot reach the root it signed either: its log was changed.
+    url, token = own.services["audit"].url, own_api.tokens["auditor-1"]
+    status, out = verdict("--against", url, "--token", token)
+    assert status == 1 and k in head_range(out) and "differs from what it signed" in out, out
+    assert len(head_range(out)) <= 2, out  # the stored subtrees above the leaves were not changed
     restore()
     # An entry deleted.
     run(_behind_the_triggers(admin, ("DELETE FROM log_entries WHERE idx = $1", k)))
@@ -366,25 +391,36 @@ def test_the_log_is_append_only_and_tampering_behind_its_back_is_detected(
     assert status == 1 and f"entry {k} is missing" in out, out
     restore()
     # Two entries swapped.
-    run(_behind_the_triggers(
-        admin,
-        ("UPDATE log_entries SET idx = 4611686018427387904 WHERE idx = $1", k),
-        ("UPDATE log_entries SET idx = $1 WHERE idx = $2", k, k + 1),
-        ("UPDATE log_entries SET idx = $1 WHERE idx = 4611686018427387904", k + 1),
-    ))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            ("UPDATE log_entries SET idx = 4611686018427387904 WHERE idx = $1", k),
+            ("UPDATE log_entries SET idx = $1 WHERE idx = $2", k, k + 1),
+            ("UPDATE log_entries SET idx = $1 WHERE idx = 4611686018427387904", k + 1),
+        )
+    )
     status, out = verdict()
     assert status == 1 and k in head_range(out), out
     restore()
     assert verdict()[0] == 0, "restoring the rows did not restore the log"
     # One forged entry inserted (indexes shifted so they stay contiguous). Last: the service
     # may now sign a head over the forged log, which the older heads still contradict.
-    run(_behind_the_triggers(
-        admin,
-        ("UPDATE log_entries SET idx = idx + 1000000000 WHERE idx >= $1", k),
-        ("UPDATE log_entries SET idx = idx - 999999999 WHERE idx >= 1000000000",),
-        ("INSERT INTO log_entries (idx, event_id, nats_subject, event_type, subject, event,"
-         " leaf_hash) SELECT $1, $2, nats_subject, event_type, subject, $3, $4 FROM log_entries"
-         " WHERE idx = $5", k, str(uuid.uuid4()), forged, _leaf(forged), k + 1),
-    ))  # fmt: skip
+    run(
+        _behind_the_triggers(
+            admin,
+            ("UPDATE log_entries SET idx = idx + 1000000000 WHERE idx >= $1", k),
+            ("UPDATE log_entries SET idx = idx - 999999999 WHERE idx >= 1000000000",),
+            (
+                "INSERT INTO log_entries (idx, event_id, nats_subject, event_type, subject, event,"
+                " leaf_hash) SELECT $1, $2, nats_subject, event_type, subject, $3, $4 FROM log_entries"
+                " WHERE idx = $5",
+                k,
+                str(uuid.uuid4()),
+                forged,
+                _leaf(forged),
+                k + 1,
+            ),
+        )
+    )
     status, out = verdict()
     assert status == 1 and k in head_range(out), out

@@ -17,6 +17,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from support import Api, assert_problem, publish, wait_for
+from support.audit_exports import split
 
 from dev.stack import Stack
 from services.audit.verify import main as verify_main
@@ -59,8 +60,9 @@ def test_an_entry_holds_the_event_as_received_and_its_rfc9162_leaf_hash(
     assert entry["event"] == event
     assert entry["leaf_hash"] == hashlib.sha256(b"\x00" + rfc8785.dumps(event)).hexdigest()
     assert isinstance(entry["index"], int) and datetime.fromisoformat(entry["recorded_at"])
-    by_type = api.get("audit", f"/log?type={event['type']}&after={entry['index'] - 1}&limit=1",
-                      user="admin-1").json()  # fmt: skip
+    by_type = api.get(
+        "audit", f"/log?type={event['type']}&after={entry['index'] - 1}&limit=1", user="admin-1"
+    ).json()
     assert by_type["items"][0]["index"] == entry["index"]
 
 
@@ -88,13 +90,18 @@ def test_tree_heads_are_signed_over_the_contract_bytes_and_logged(api: Api, stac
     listed = api.get("audit", "/tree-heads?limit=2", user="auditor-1").json()
     assert listed["items"][0] == head
     if listed["next_cursor"] is not None:
-        older = api.get("audit", f"/tree-heads?limit=2&cursor={listed['next_cursor']}",
-                        user="auditor-1").json()  # fmt: skip
+        older = api.get(
+            "audit", f"/tree-heads?limit=2&cursor={listed['next_cursor']}", user="auditor-1"
+        ).json()
         assert older["items"][0]["tree_size"] < listed["items"][-1]["tree_size"]
 
     def head_event() -> list[dict[str, Any]]:
-        page = api.get("audit", "/log?type=org.vfund.audit.tree_head.signed.v1&subject=audit-log"
-                       f"&after={head['tree_size'] - 1}&limit=1000", user="auditor-1").json()  # fmt: skip
+        page = api.get(
+            "audit",
+            "/log?type=org.vfund.audit.tree_head.signed.v1&subject=audit-log"
+            f"&after={head['tree_size'] - 1}&limit=1000",
+            user="auditor-1",
+        ).json()
         return [e for e in page["items"] if e["event"]["data"]["tree_size"] == head["tree_size"]]
 
     logged = wait_for(head_event, what="the tree head's own event in the log")[0]["event"]["data"]
@@ -141,17 +148,24 @@ def test_an_export_verifies_offline_and_any_edit_is_named(
     for _ in range(3):
         publish(stack.nats_url or "", SUBJECT, orjson.dumps(_event()))
     head = wait_for(
-        lambda: api.get("audit", "/tree-heads/latest", user="auditor-1").json().get("tree_size", 0)
-        >= 4 and api.get("audit", "/tree-heads/latest", user="auditor-1").json(),
-        timeout=20, what="a signed head",
-    )  # fmt: skip
+        lambda: (
+            api.get("audit", "/tree-heads/latest", user="auditor-1").json().get("tree_size", 0) >= 4
+            and api.get("audit", "/tree-heads/latest", user="auditor-1").json()
+        ),
+        timeout=20,
+        what="a signed head",
+    )
     heads = tmp_path / "head.json"
     heads.write_bytes(orjson.dumps(head))
     export = api.get("audit", "/export", user="auditor-1")
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("application/x-ndjson")
-    lines = export.content.splitlines(keepends=True)
+    # Entries, then the trailer of signed heads that proves them (issue 15 rule 8).
+    lines, trailer = split(export.content.splitlines(keepends=True))
     assert [orjson.loads(line)["index"] for line in lines] == list(range(len(lines)))
+    assert trailer and {"tree_head", "from_index", "to_index", "range_proof"} == set(
+        orjson.loads(trailer[-1])
+    )
     key = str(stack.keys.audit_public)  # type: ignore[union-attr]
     good = tmp_path / "good.jsonl"
     good.write_bytes(export.content)
@@ -160,7 +174,7 @@ def test_an_export_verifies_offline_and_any_edit_is_named(
     assert done.returncode == 0 and done.stdout.startswith("OK: "), done.stdout + done.stderr
 
     part = api.get("audit", "/export?from_index=1&to_index=2", user="auditor-1").content
-    assert part == b"".join(lines[1:3])
+    assert split(part.splitlines(keepends=True))[0] == lines[1:3]
 
     def edited(new_lines: list[bytes]) -> str:
         path = tmp_path / "edited.jsonl"

@@ -79,18 +79,24 @@ def test_donor_report_figures_are_sums_of_their_entries_and_csv_matches(
 
     def complete() -> dict[str, Any] | None:
         body = report()
-        indexes = {i for row in body["rows"] for m in ("reserved", "released", "paid")
-                   for i in row[m]["indexes"]}  # fmt: skip
+        indexes = {
+            i
+            for row in body["rows"]
+            for m in ("reserved", "released", "paid")
+            for i in row[m]["indexes"]
+        }
         return body if len(indexes) == 4 else None
 
     body = wait_for(complete, what="the grant's four entries in the report")
-    assert body["totals"] == [{
-        "currency": "CHF",
-        "reserved": {"amount": "450.00", "indexes": body["totals"][0]["reserved"]["indexes"]},
-        "released": {"amount": "50.00", "indexes": body["totals"][0]["released"]["indexes"]},
-        "paid": {"amount": "300.00", "indexes": body["totals"][0]["paid"]["indexes"]},
-        "net_reserved": "400.00",
-    }]  # fmt: skip
+    assert body["totals"] == [
+        {
+            "currency": "CHF",
+            "reserved": {"amount": "450.00", "indexes": body["totals"][0]["reserved"]["indexes"]},
+            "released": {"amount": "50.00", "indexes": body["totals"][0]["released"]["indexes"]},
+            "paid": {"amount": "300.00", "indexes": body["totals"][0]["paid"]["indexes"]},
+            "net_reserved": "400.00",
+        }
+    ]
     ids = {e["id"] for e in events[:4]}
     for row in body["rows"]:
         for measure in ("reserved", "released", "paid"):
@@ -99,16 +105,21 @@ def test_donor_report_figures_are_sums_of_their_entries_and_csv_matches(
             if measure == "released":  # its reservation has one category: all of it
                 total = sum(Decimal(e["data"]["amount"]) for e in entries)
             else:
-                total = sum(Decimal(p["amount"]) for e in entries for p in e["data"]["by_category"]
-                            if p["category"] == row["category"])  # fmt: skip
+                total = sum(
+                    Decimal(p["amount"])
+                    for e in entries
+                    for p in e["data"]["by_category"]
+                    if p["category"] == row["category"]
+                )
                 assert all(e["data"]["country"] == row["country"] for e in entries)
             assert Decimal(row[measure]["amount"]) == total, (row, measure)
     months = {m["month"]: m for m in body["by_month"]}
     assert months["2026-01"]["reserved"]["amount"] == "300.00"
     assert months["2026-02"]["paid"]["amount"] == "300.00"  # paid_on, not the event time
     assert {c["country"]: c["net_reserved"] for c in body["by_country"]} == {
-        "KE": "300.00", "UG": "100.00"
-    }  # fmt: skip
+        "KE": "300.00",
+        "UG": "100.00",
+    }
 
     february = report("&from=2026-02-01&to=2026-02-28")
     assert february["totals"][0]["reserved"]["amount"] == "150.00"
@@ -118,10 +129,18 @@ def test_donor_report_figures_are_sums_of_their_entries_and_csv_matches(
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     header, *records = list(csv.reader(io.StringIO(got.text)))
     as_json = [
-        [r["month"], r["country"], r["category"], r["currency"], r["reserved"]["amount"],
-         r["released"]["amount"], r["net_reserved"], r["paid"]["amount"]]
+        [
+            r["month"],
+            r["country"],
+            r["category"],
+            r["currency"],
+            r["reserved"]["amount"],
+            r["released"]["amount"],
+            r["net_reserved"],
+            r["paid"]["amount"],
+        ]
         + [" ".join(map(str, r[m]["indexes"])) for m in ("reserved", "released", "paid")]
         for r in body["rows"]
-    ]  # fmt: skip
+    ]
     assert header[:4] == ["month", "country", "category", "currency"]
     assert records == as_json

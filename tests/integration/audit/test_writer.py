@@ -12,9 +12,11 @@ import pytest
 
 from dev.provision import migrate_service
 from dev.stack import Stack
-from services.audit import merkle, repository
-from services.audit.repository import NewEntry
-from services.audit.tree_store import LogWriter
+from services.audit import repository
+from services.audit.commands import LogWriter
+from services.audit.domain import merkle
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.memory_tree import MemoryTree
 from shared.db import Db
 
 
@@ -70,7 +72,7 @@ def test_two_writers_append_each_event_once_into_one_contiguous_tree(scratch_dsn
             await db.close()
         assert [r["idx"] for r in rows] == list(range(len(ids)))
         assert sorted(r["event_id"] for r in rows) == sorted(ids)
-        tree = merkle.MemoryTree(bytes(r["leaf_hash"]) for r in rows)
+        tree = MemoryTree(bytes(r["leaf_hash"]) for r in rows)
         assert merkle.root_hash(size, frontier) == tree.root()
         assert all(bytes(n["hash"]) == tree.node(n["level"], n["idx"]) for n in stored)
         assert len(stored) == sum(len(ids) >> level for level in range(1, 10))

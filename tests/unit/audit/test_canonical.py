@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.audit.canonical import canonical_json
+from services.audit.domain.canonical import _nested, canonical_json
 
 
 def same_as_reference(value: Any) -> None:
@@ -160,3 +160,31 @@ def test_property_identical_to_reference(value: Any) -> None:
 def test_property_fast_path_events(value: dict[str, Any]) -> None:
     # float-free values of the kind events carry take the orjson path; still identical
     assert canonical_json({"data": value}) == rfc8785.dumps({"data": value})
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values)
+def test_property_the_level_by_level_writer_matches_the_reference(value: Any) -> None:
+    """What values nested deeper than Python's recursion limit are written with."""
+    try:
+        expected = rfc8785.dumps(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _nested(value)
+    else:
+        assert _nested(value) == expected
+
+
+def test_values_nested_deeper_than_the_recursion_limit_are_written_as_the_reference() -> None:
+    """JSON parsers take up to 1024 levels, more than rfc8785's recursion can: the bytes must
+    not depend on how deep the caller's stack is (the service and the verifier agree)."""
+    text = '{"k":' * 1020 + '[1.5,"é",{"b":1,"a":[null,true,-0.0,1e21]}]' + "}" * 1020
+    value = orjson.loads(text)
+    got = canonical_json(value)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20000)
+    try:
+        expected = rfc8785.dumps(value)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert got == expected

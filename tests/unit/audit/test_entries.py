@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 import rfc8785
 
-from services.audit.tree_store import NotAnEvent, parse_entry
+from services.audit.domain.entries import NewEntry, NotAnEvent, entry_of
 
 
-def msg(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> Any:
-    meta = SimpleNamespace(sequence=SimpleNamespace(stream=42))
-    return SimpleNamespace(data=data, subject=subject, metadata=meta)
+def parse_entry(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> NewEntry:
+    return entry_of(data, nats_subject=subject, stream_seq=42)
 
 
 def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
     body = b'{ "id": "e1", "type": "org.vfund.x.v1", "subject": "c1",\n "data": {"grant_id": "g"}}'
-    entry = parse_entry(msg(body))
-    canonical = rfc8785.dumps({"data": {"grant_id": "g"}, "id": "e1", "subject": "c1",
-                               "type": "org.vfund.x.v1"})  # fmt: skip
+    entry = parse_entry(body)
+    canonical = rfc8785.dumps(
+        {"data": {"grant_id": "g"}, "id": "e1", "subject": "c1", "type": "org.vfund.x.v1"}
+    )
     assert entry.event == body.decode()
     assert entry.leaf_hash == hashlib.sha256(b"\x00" + canonical).digest()
     assert (entry.event_id, entry.event_type, entry.subject, entry.grant_id, entry.stream_seq) == (
-        "e1", "org.vfund.x.v1", "c1", "g", 42
-    )  # fmt: skip
+        "e1",
+        "org.vfund.x.v1",
+        "c1",
+        "g",
+        42,
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,4 +44,10 @@ def test_an_entry_keeps_the_bytes_and_hashes_the_canonical_form() -> None:
 )
 def test_what_can_never_be_an_entry(body: bytes) -> None:
     with pytest.raises(NotAnEvent):
-        parse_entry(msg(body))
+        parse_entry(body)
+
+
+def test_an_event_nested_as_deep_as_json_allows_is_still_an_entry() -> None:
+    body = b'{"id": "deep", "data": ' + b"[" * 1000 + b"0.5" + b"]" * 1000 + b"}"
+    entry = parse_entry(body)
+    assert entry.event_id == "deep" and len(entry.leaf_hash) == 32

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
-from services.audit import merkle
+from services.audit.domain import merkle
+from services.audit.domain.memory_tree import MemoryTree, complete_subtrees
 
 SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129]
 SMALL = [n for n in SIZES if n <= 33]
@@ -71,8 +72,8 @@ def entries(n: int) -> list[bytes]:
     return [f'{{"n":{i}}}'.encode() for i in range(n)]
 
 
-def tree_of(n: int) -> merkle.MemoryTree:
-    return merkle.MemoryTree(merkle.leaf_hash(e) for e in entries(n))
+def tree_of(n: int) -> MemoryTree:
+    return MemoryTree(merkle.leaf_hash(e) for e in entries(n))
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def test_hashes_use_the_rfc_prefixes() -> None:
     left, right = b"a" * 32, b"b" * 32
     assert merkle.node_hash(left, right) == hashlib.sha256(b"\x01" + left + right).digest()
     assert hashlib.sha256(b"").digest() == merkle.EMPTY_ROOT
-    assert merkle.MemoryTree().root() == merkle.EMPTY_ROOT
+    assert MemoryTree().root() == merkle.EMPTY_ROOT
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -211,24 +212,26 @@ def test_incomplete_nodes_and_bad_sizes_are_refused() -> None:
 
 def test_extend_continues_a_partial_tree() -> None:
     leaves = [merkle.leaf_hash(e) for e in entries(100)]
-    tree = merkle.MemoryTree()
+    tree = MemoryTree()
     for start in range(0, 100, 7):
         tree.extend(leaves[start : start + 7])
         assert tree.root() == ref_mth(entries(100)[: len(tree)])
 
 
 @given(st.lists(st.integers(min_value=1, max_value=40), max_size=12), st.data())
-def test_subtrees_hashed_elsewhere_give_the_same_tree(parts: list[int], data: st.DataObject) -> None:
+def test_subtrees_hashed_elsewhere_give_the_same_tree(
+    parts: list[int], data: st.DataObject
+) -> None:
     """Pieces of any sizes, each extended either leaf by leaf or with the complete subtrees a
     worker hashed for it: every stored node, hence every root and proof, is the same."""
     leaves = [merkle.leaf_hash(e) for e in entries(sum(parts))]
-    whole = merkle.MemoryTree(leaves)
-    pieces = merkle.MemoryTree()
+    whole = MemoryTree(leaves)
+    pieces = MemoryTree()
     start = 0
     for size in parts:
         piece = b"".join(leaves[start : start + size])
         if data.draw(st.booleans()):
-            pieces.extend_levels(merkle.complete_subtrees(piece, start), start)
+            pieces.extend_levels(complete_subtrees(piece, start), start)
         else:
             pieces.extend([piece])
         start += size
@@ -242,6 +245,6 @@ def test_subtrees_hashed_elsewhere_give_the_same_tree(parts: list[int], data: st
 
 
 def test_subtrees_must_start_where_the_tree_ends() -> None:
-    tree = merkle.MemoryTree([merkle.leaf_hash(b"a")])
+    tree = MemoryTree([merkle.leaf_hash(b"a")])
     with pytest.raises(ValueError):
-        tree.extend_levels(merkle.complete_subtrees(merkle.leaf_hash(b"b") * 2, 2), 2)
+        tree.extend_levels(complete_subtrees(merkle.leaf_hash(b"b") * 2, 2), 2)

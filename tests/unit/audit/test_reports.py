@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.audit.reports import (
+from services.audit.domain.reports import (
     PAID,
     RELEASED,
     RESERVED,

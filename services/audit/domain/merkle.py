@@ -106,7 +106,7 @@ def inclusion_path_ranges(index: int, tree_size: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     start, end = 0, tree_size
     while end - start > 1:
-        k = _split(end - start)
+        k = split_point(end - start)
         if index < start + k:
             ranges.append((start + k, end))
             end = start + k
@@ -130,7 +130,7 @@ def consistency_path_ranges(first: int, second: int) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     start, end, m, starting = 0, second, first, True
     while m != end - start:
-        k = _split(end - start)
+        k = split_point(end - start)
         if m <= k:
             ranges.append((start + k, end))
             end = start + k
@@ -169,6 +169,66 @@ def inclusion_proof(index: int, tree_size: int, source: NodeSource) -> list[byte
 def consistency_proof(first: int, second: int, source: NodeSource) -> list[bytes]:
     """The RFC 9162 consistency path from the tree of first leaves to that of second."""
     return [subtree_hash(s, e, source) for s, e in consistency_path_ranges(first, second)]
+
+
+def range_proof_ranges(first: int, end: int, tree_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges, left to right, of the largest RFC 9162 subtrees of D[0:tree_size] lying
+    wholly outside leaves [first, end): with those leaves, their hashes give the tree's root.
+
+    This is what proves that a part of the log (an export of entries first..end-1) is where a
+    signed tree head says: at most two subtrees per level, none when the part is the tree."""
+    if not 0 <= first < end <= tree_size:
+        raise ValueError(f"no range proof for leaves {first}..{end - 1} in {tree_size} leaves")
+    ranges: list[tuple[int, int]] = []
+    pending = [(0, tree_size)]
+    while pending:
+        start, stop = pending.pop()
+        if stop <= first or start >= end:
+            ranges.append((start, stop))
+        elif not (first <= start and stop <= end):
+            k = split_point(stop - start)
+            pending += [(start + k, stop), (start, start + k)]  # the left one is taken first
+    return ranges
+
+
+def range_proof_nodes(first: int, end: int, tree_size: int) -> list[NodeId]:
+    """Every stored node range_proof reads, so a caller can fetch them in one query."""
+    return [
+        n
+        for start, stop in range_proof_ranges(first, end, tree_size)
+        for n in subtree_nodes(start, stop)
+    ]
+
+
+def range_proof(first: int, end: int, tree_size: int, source: NodeSource) -> list[bytes]:
+    """The hashes of range_proof_ranges(first, end, tree_size), in order."""
+    return [subtree_hash(s, e, source) for s, e in range_proof_ranges(first, end, tree_size)]
+
+
+def root_from_range(
+    first: int, end: int, tree_size: int, inner: NodeSource, proof: Sequence[bytes]
+) -> bytes:
+    """MTH(D[0:tree_size]) from the complete subtrees of leaves [first, end) (inner) and the
+    hashes of everything else (proof, as range_proof gives it); ValueError if proof has the
+    wrong number of hashes."""
+    expected = len(range_proof_ranges(first, end, tree_size))
+    if len(proof) != expected:
+        raise ValueError(
+            f"a range proof of leaves {first}..{end - 1} in a tree of {tree_size}"
+            f" has {expected} hashes, not {len(proof)}"
+        )
+    outside = iter(proof)
+
+    def mth(start: int, stop: int) -> bytes:
+        if stop <= first or start >= end:
+            return next(outside)
+        if first <= start and stop <= end:
+            return subtree_hash(start, stop, inner)
+        k = split_point(stop - start)
+        left = mth(start, start + k)
+        return node_hash(left, mth(start + k, stop))
+
+    return mth(0, tree_size)
 
 
 def verify_inclusion(
@@ -221,92 +281,8 @@ def verify_consistency(
     return fr == first_root and sr == second_root and sn == 0
 
 
-def complete_subtrees(leaf_hashes: bytes, first_index: int) -> list[bytes]:
-    """Per level, from the leaves up, the concatenated hashes of every complete subtree lying
-    wholly within leaves [first_index, first_index + n): what `MemoryTree.extend_levels` takes."""
-    levels = [leaf_hashes]
-    below, low, high = leaf_hashes, first_index, first_index + len(leaf_hashes) // 32
-    while (up_low := -(-low // 2)) < (up_high := high // 2):
-        start = (2 * up_low - low) * 32
-        stop = start + (up_high - up_low) * 64
-        below = b"".join(
-            [_sha256(b"\x01" + below[i : i + 64]).digest() for i in range(start, stop, 64)]
-        )
-        levels.append(below)
-        low, high = up_low, up_high
-    return levels
-
-
-class MemoryTree:
-    """All complete-subtree hashes in memory, one bytearray of 32-byte hashes per level."""
-
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._levels: list[bytearray] = [bytearray()]
-        self.extend(leaf_hashes)
-
-    def __len__(self) -> int:
-        return len(self._levels[0]) // 32
-
-    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
-        """Append leaf hashes, completing every parent they complete, a level at a time."""
-        self.extend_levels([b"".join(leaf_hashes)], len(self))
-
-    def extend_levels(self, levels: Sequence[bytes], first_index: int) -> None:
-        """Append leaf hashes (levels[0]) together with the nodes above them that were already
-        hashed (levels[k]: the level-k nodes lying wholly within the new leaves, in order, as
-        `complete_subtrees(levels[0], first_index)` gives them); only the other parents they
-        complete are hashed here. first_index must be the tree's size."""
-        store = self._levels
-        first_leaf = len(store[0]) // 32
-        if first_index != first_leaf:
-            raise ValueError(f"leaves from {first_index} cannot extend a tree of {first_leaf}")
-        store[0] += levels[0]
-        level = 0
-        while True:
-            below = store[level]
-            if level + 1 == len(store):
-                store.append(bytearray())
-            above = store[level + 1]
-            given = levels[level + 1] if level + 1 < len(levels) else b""
-            first, last = len(above) * 2, len(below) // 64 * 64  # byte offsets in below
-            if given:  # hash only up to the first given node: the one straddling old and new
-                last = -(-first_leaf >> (level + 1)) * 64
-            if first >= last and not given:
-                break
-            above += b"".join(
-                [_sha256(b"\x01" + below[i : i + 64]).digest() for i in range(first, last, 64)]
-            )
-            above += given
-            level += 1
-
-    def node(self, level: int, index: int) -> bytes:
-        """The hash of the complete subtree (level, index); IndexError if it is not complete."""
-        if not (0 <= level < len(self._levels) and 0 <= index < len(self._levels[level]) // 32):
-            raise IndexError(f"node ({level}, {index}) is not complete")
-        return bytes(self._levels[level][index * 32 : index * 32 + 32])
-
-    def root(self, tree_size: int | None = None) -> bytes:
-        size = len(self) if tree_size is None else tree_size
-        self._check_size(size)
-        return root_hash(size, self.node)
-
-    def inclusion_proof(self, index: int, tree_size: int | None = None) -> list[bytes]:
-        size = len(self) if tree_size is None else tree_size
-        self._check_size(size)
-        return inclusion_proof(index, size, self.node)
-
-    def consistency_proof(self, first: int, second: int | None = None) -> list[bytes]:
-        size = len(self) if second is None else second
-        self._check_size(size)
-        return consistency_proof(first, size, self.node)
-
-    def _check_size(self, tree_size: int) -> None:
-        if not 0 <= tree_size <= len(self):
-            raise ValueError(f"tree size {tree_size} is not within 0..{len(self)}")
-
-
-def _split(width: int) -> int:
-    """The largest power of two smaller than width (width > 1)."""
+def split_point(width: int) -> int:
+    """The largest power of two smaller than width (width > 1): where RFC 9162 splits a tree."""
     return 1 << ((width - 1).bit_length() - 1)
 
 

@@ -28,10 +28,54 @@ def canonical_json(value: JsonValue) -> bytes:
         try:
             out = orjson.dumps(value, option=_OPTIONS)
         except orjson.JSONEncodeError:
-            return rfc8785.dumps(value)  # the reference decides: its error, or its bytes
+            return _reference(value)  # the reference decides: its error, or its bytes
         if out.isascii() or _keys_sort_alike(value):
             return out
-    return rfc8785.dumps(value)
+    return _reference(value)
+
+
+def _reference(value: JsonValue) -> bytes:
+    """rfc8785's bytes. It recurses once per level of nesting, and JSON parsers accept values
+    nested deeper than Python's recursion limit (orjson: 1024 levels), so how deep it gets
+    would depend on the caller's stack: such values are written level by level instead, with
+    rfc8785 for each scalar and key, and JCS's key order (by UTF-16 code units)."""
+    try:
+        return rfc8785.dumps(value)
+    except RecursionError:
+        return _nested(value)
+
+
+class _Text(bytes):
+    """Punctuation or a key, already written, waiting on _nested's stack."""
+
+
+def _nested(value: JsonValue) -> bytes:
+    out: list[bytes] = []
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is _Text:
+            out.append(item)
+        elif isinstance(item, dict):
+            parts: list[object] = [_Text(b"{")]
+            for n, key in enumerate(sorted(item, key=_utf16)):
+                parts += [_Text((b"," if n else b"") + rfc8785.dumps(key) + b":"), item[key]]
+            pending += reversed([*parts, _Text(b"}")])
+        elif isinstance(item, list):
+            parts = [_Text(b"[")]
+            for n, element in enumerate(item):
+                parts += [_Text(b",")] if n else []
+                parts.append(element)
+            pending += reversed([*parts, _Text(b"]")])
+        else:
+            out.append(rfc8785.dumps(item))  # type: ignore[arg-type]  # its error if not JSON
+    return b"".join(out)
+
+
+def _utf16(key: object) -> bytes:
+    if not isinstance(key, str):
+        raise rfc8785.CanonicalizationError(f"object keys must be strings, not {type(key)}")
+    return key.encode("utf-16-be", "surrogatepass")
 
 
 def _only_same_scalars(value: object) -> bool:

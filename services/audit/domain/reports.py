@@ -188,9 +188,18 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 CSV_COLUMNS = (
-    "month", "country", "category", "currency", "reserved", "released", "net_reserved", "paid",
-    "reserved_indexes", "released_indexes", "paid_indexes",
-)  # fmt: skip
+    "month",
+    "country",
+    "category",
+    "currency",
+    "reserved",
+    "released",
+    "net_reserved",
+    "paid",
+    "reserved_indexes",
+    "released_indexes",
+    "paid_indexes",
+)
 
 
 def csv_rows(report_rows: list[dict[str, Any]]) -> list[list[str]]:
