@@ -6,7 +6,7 @@ same models the AsyncAPI publishes, made strict:
 
 - no field the catalogue does not name (`additionalProperties: false`, nested objects too);
 - no placeholder text where a value belongs: no string "None" or "null" (a Python `str(None)`
-  or a JavaScript one), no empty string;
+  or a JavaScript one), no empty string, no control character;
 - null only where the catalogue says a field may be null (as pydantic writes the schema);
 - the envelope too: CloudEvents 1.0 with vfund's extensions, its `type` and `source` matching
   the NATS subject it travels on.
@@ -21,7 +21,13 @@ from shared.events import CATALOGUE
 from shared.events.envelope import event_type
 
 PLACEHOLDERS = ("None", "null", "undefined", "NaN")
-_NOT_PLACEHOLDER: dict[str, Any] = {"not": {"enum": list(PLACEHOLDERS)}, "minLength": 1}
+# No control character but tab and line breaks (as shared.types.Text), no lone surrogate.
+PRINTABLE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]*$"
+_NOT_PLACEHOLDER: dict[str, Any] = {
+    "not": {"enum": list(PLACEHOLDERS)},
+    "minLength": 1,
+    "pattern": PRINTABLE,
+}
 
 
 def _tighten(node: Any) -> None:

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as ModelError
 
 from shared.events import CATALOGUE
-from shared.events.strict import PLACEHOLDERS, envelope_schema
+from shared.events.strict import PLACEHOLDERS, PRINTABLE, envelope_schema
 
 # Tests mark what they publish on purpose (support.INJECTED): it may be wrong by design.
 INJECTED_HEADER = "Vfund-Test"
@@ -100,6 +100,8 @@ def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield (where, "an empty string")
     elif kind in ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems"):
         yield (where, f"breaks {kind} {expected}")
+    elif kind == "pattern" and expected == PRINTABLE:
+        yield (where, "a control character or a lone surrogate")
     elif kind == "pattern":
         yield (where, f"does not match {expected}")
     elif kind == "format":
