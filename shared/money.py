@@ -284,7 +284,15 @@ def _currency(value: str) -> str:
 
 Currency = Annotated[
     str,
-    Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$", examples=["CHF"]),
+    Field(
+        min_length=3,
+        max_length=3,
+        pattern=r"^[A-Z]{3}$",
+        examples=["CHF"],
+        # The codes accepted, in the OpenAPI and AsyncAPI: clients (and schemathesis) need not
+        # guess which three capitals are a currency.
+        json_schema_extra={"enum": sorted(MINOR_UNITS)},
+    ),
     AfterValidator(_currency),
 ]
 DecimalString = Annotated[
