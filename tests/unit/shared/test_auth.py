@@ -12,6 +12,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from support.tokens import HOUR, claims, hostile_tokens
+from support.tokens import signed as sign
 
 from shared.auth import (
     API_AUDIENCE,
@@ -27,7 +29,6 @@ from shared.problems import Problem
 
 KEY = Ed25519PrivateKey.generate()
 OTHER = Ed25519PrivateKey.generate()
-HOUR = 3600
 
 
 def authenticator(**kw: Any) -> Authenticator:
@@ -35,41 +36,8 @@ def authenticator(**kw: Any) -> Authenticator:
     return Authenticator({key_id(KEY.public_key()): KEY.public_key()}, **options)
 
 
-def claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    base: dict[str, Any] = {
-        "sub": "caseworker-a",
-        "name": "Caseworker A",
-        "roles": ["caseworker"],
-        "org": "org-a",
-        "aud": API_AUDIENCE,
-        "iss": ISSUER,
-        "iat": now,
-        "exp": now + HOUR,
-    }
-    for name, value in overrides.items():
-        if value is ...:
-            base.pop(name, None)
-        else:
-            base[name] = value
-    return base
-
-
 def signed(payload: dict[str, Any], *, key: Ed25519PrivateKey = KEY, **headers: Any) -> str:
-    return jwt.encode(
-        payload, key, algorithm="EdDSA", headers={"kid": key_id(key.public_key())} | headers
-    )
-
-
-def _b64(obj: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-
-def forged(header: dict[str, Any], payload: dict[str, Any], key: Ed25519PrivateKey = KEY) -> str:
-    """Signed by hand, headers and all, as a hostile issuer's library would."""
-    signing_input = f"{_b64(header)}.{_b64(payload)}"
-    signature = base64.urlsafe_b64encode(key.sign(signing_input.encode())).rstrip(b"=")
-    return f"{signing_input}.{signature.decode()}"
+    return sign(payload, key, **headers)
 
 
 def refused(token: str, **kw: Any) -> Problem:
@@ -97,80 +65,8 @@ def test_org_admin_and_donor_are_roles_with_their_binding() -> None:
     assert donor.donor == "Demo Donor" and donor.org is None
 
 
-def _alg_none(payload: dict[str, Any]) -> str:
-    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
-
-
-def _hs256_with_the_public_key(payload: dict[str, Any]) -> str:
-    pem = KEY.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    # PyJWT refuses a PEM as an HMAC secret; an attacker's library would not: sign by hand.
-    import hashlib
-    import hmac
-
-    head = _b64({"alg": "HS256", "typ": "JWT", "kid": key_id(KEY.public_key())})
-    body = _b64(payload)
-    mac = hmac.new(pem, f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
 NOW = int(time.time())
-HOSTILE: dict[str, str] = {
-    "alg none": _alg_none(claims()),
-    "HS256 with the public key": _hs256_with_the_public_key(claims()),
-    "another key": signed(claims(), key=OTHER),
-    "another key claiming a trusted kid": jwt.encode(
-        claims(), OTHER, algorithm="EdDSA", headers={"kid": key_id(KEY.public_key())}
-    ),
-    "a key id not trusted": signed(claims(), kid="someone-else"),
-    "a key id that is not a string": forged({"alg": "EdDSA", "kid": 7}, claims()),
-    "alg EdDSA spelt otherwise": forged(
-        {"alg": "Ed25519", "kid": key_id(KEY.public_key())}, claims()
-    ),
-    "no audience": signed(claims(aud=...)),
-    "another audience": signed(claims(aud="vfund-web")),
-    "audience list without ours": signed(claims(aud=["a", "b"])),
-    "no issuer": signed(claims(iss=...)),
-    "another issuer": signed(claims(iss="https://evil.example")),
-    "expired": signed(claims(iat=NOW - 2 * HOUR, exp=NOW - HOUR)),
-    "no exp": signed(claims(exp=...)),
-    "no iat": signed(claims(iat=...)),
-    "iat as a string": signed(claims(iat=str(NOW))),
-    "exp as a string": signed(claims(exp=str(NOW + HOUR))),
-    "iat in the future": signed(claims(iat=NOW + HOUR, exp=NOW + 2 * HOUR)),
-    "nbf in the future": signed(claims(nbf=NOW + HOUR)),
-    "lifetime 13 h": signed(claims(exp=NOW + 13 * HOUR)),
-    "lifetime of years": signed(claims(exp=NOW + 10 * 365 * 24 * HOUR)),
-    "no sub": signed(claims(sub=...)),
-    "empty sub": signed(claims(sub="")),
-    "blank sub": signed(claims(sub="   ")),
-    "sub as a number": signed(claims(sub=42)),
-    "sub longer than an id": signed(claims(sub="s" * 65)),
-    "sub with a line break": signed(claims(sub="caseworker-a\nadmin")),
-    "sub with a NUL": signed(claims(sub="caseworker-a\x00")),
-    "no roles": signed(claims(roles=...)),
-    "roles as a string": signed(claims(roles="caseworker")),
-    "roles empty": signed(claims(roles=[])),
-    "an unknown role": signed(claims(roles=["caseworker", "superuser"])),
-    "a role that is not a string": signed(claims(roles=[["caseworker"]])),
-    "org as a list": signed(claims(org=["org-a", "org-b"])),
-    "org null": signed(claims(org=None)),
-    "org empty": signed(claims(org="")),
-    "caseworker without org": signed(claims(org=...)),
-    "org_admin without org": signed(claims(roles=["org_admin"], org=...)),
-    "donor without donor": signed(claims(roles=["donor"], org=...)),
-    "donor as a list": signed(claims(roles=["donor"], org=..., donor=["A", "B"])),
-    "name as a list": signed(claims(name=["a"])),
-    "a token that is not a JWT": "not-a-jwt",
-    "a tampered payload": ".".join(
-        [
-            signed(claims()).split(".")[0],
-            _b64(claims(roles=["admin"])),
-            signed(claims()).split(".")[2],
-        ]
-    ),
-}
+HOSTILE = hostile_tokens(KEY)
 
 
 @pytest.mark.parametrize("case", HOSTILE)
