@@ -85,7 +85,15 @@ def test_what_cannot_be_money_is_refused(amount: str, currency: str) -> None:
 
 
 def test_the_wire_type_refuses_what_to_minor_refuses_in_shape() -> None:
-    for amount in ("1234567890123", "9999999999999999999", "-1", "1e3", "\uff15", "\u0661\u0662\u0663", "1.23456"):
+    for amount in (
+        "1234567890123",
+        "9999999999999999999",
+        "-1",
+        "1e3",
+        "\uff15",
+        "\u0661\u0662\u0663",
+        "1.23456",
+    ):
         with pytest.raises(ValidationError):
             Priced(amount=amount, currency="CHF")
     for currency in ("XYZ", "chf", "CHFF", ""):
