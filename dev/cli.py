@@ -17,6 +17,7 @@ from dev.provision import (
     provision_stream,
     service_db,
 )
+from shared.auth import API_AUDIENCE, ISSUER
 
 
 class ProvisionSettings(BaseSettings):
@@ -70,7 +71,10 @@ def _provision(args: argparse.Namespace) -> int:
 
 
 def _tokens(args: argparse.Namespace) -> int:
-    for user, token in demo_tokens(Path(args.key), ttl_seconds=args.ttl).items():
+    tokens = demo_tokens(
+        Path(args.key), ttl_seconds=args.ttl, audience=args.audience, issuer=args.issuer
+    )
+    for user, token in tokens.items():
         if args.user in (None, user):
             print(f"{user}\t{token}")
     return 0
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("--key", default=".vfund/keys/token_signing.pem")
     tok.add_argument("--user")
     tok.add_argument("--ttl", type=int, default=12 * 3600)
+    tok.add_argument("--audience", default=API_AUDIENCE, help="the services' VFUND_JWT_AUDIENCE")
+    tok.add_argument("--issuer", default=ISSUER, help="the services' VFUND_JWT_ISSUER")
     tok.set_defaults(func=_tokens)
     commands.add_parser("audit", help="audit verify <export.jsonl> --public-key <pem>")
     args = parser.parse_args(argv)

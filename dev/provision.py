@@ -13,7 +13,7 @@ import nats
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth import mint
+from shared.auth import API_AUDIENCE, ISSUER, mint
 from shared.db import migrate
 from shared.service import PLATFORM_MIGRATIONS
 from shared.stream import ensure_streams
@@ -36,6 +36,7 @@ DEMO_USERS: dict[str, dict[str, object]] = {
     "auditor-1": {"name": "Auditor 1", "roles": ["auditor"]},
     "admin-1": {"name": "Admin 1", "roles": ["admin"]},
     "orgadmin-a": {"name": "Org Admin A", "roles": ["org_admin"], "org": "org-a"},
+    "donor-1": {"name": "Donor 1", "roles": ["donor"], "donor": "Demo Donor"},
 }
 
 
@@ -177,7 +178,14 @@ def ensure_keys(keys_dir: Path) -> Keys:
     return keys
 
 
-def demo_tokens(private_key_pem: Path, *, ttl_seconds: int = 12 * 3600) -> dict[str, str]:
+def demo_tokens(
+    private_key_pem: Path,
+    *,
+    ttl_seconds: int = 12 * 3600,
+    audience: str = API_AUDIENCE,
+    issuer: str = ISSUER,
+) -> dict[str, str]:
+    """A token per demo user, for the audience and issuer the launcher gives the services."""
     from shared.auth import load_private_key
 
     key = load_private_key(private_key_pem)
@@ -189,6 +197,9 @@ def demo_tokens(private_key_pem: Path, *, ttl_seconds: int = 12 * 3600) -> dict[
             roles=[str(r) for r in spec["roles"]],  # type: ignore[attr-defined]
             org=str(spec["org"]) if "org" in spec else None,
             ttl_seconds=ttl_seconds,
+            audience=audience,
+            issuer=issuer,
+            **({"donor": str(spec["donor"])} if "donor" in spec else {}),
         )
         for user, spec in DEMO_USERS.items()
     }

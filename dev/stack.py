@@ -23,6 +23,7 @@ from dev.provision import (
     service_db,
 )
 from dev.servers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
+from shared.auth import API_AUDIENCE, ISSUER
 
 DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004}
 DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES = 4222, 8222, 55432
@@ -96,13 +97,17 @@ class Stack:
     def start_servers(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            self.nats = EmbeddedNats(self.root / "nats", port=DEV_NATS if self.dev_ports else 0,
-                                     monitor_port=DEV_NATS_MONITOR if self.dev_ports else 0)
+            self.nats = EmbeddedNats(
+                self.root / "nats",
+                port=DEV_NATS if self.dev_ports else 0,
+                monitor_port=DEV_NATS_MONITOR if self.dev_ports else 0,
+            )
             self.nats.start()
             self.nats_url = self.nats.url
         if self.admin_dsn is None:
-            self.postgres = EmbeddedPostgres(self.root / "postgres",
-                                             port=DEV_POSTGRES if self.dev_ports else 0)
+            self.postgres = EmbeddedPostgres(
+                self.root / "postgres", port=DEV_POSTGRES if self.dev_ports else 0
+            )
             self.postgres.start()
             self.admin_dsn = self.postgres.dsn
 
@@ -130,13 +135,16 @@ class Stack:
                 "VFUND_NATS_URL": self.nats_url,
                 "VFUND_DATABASE_URL": self.service_dsns[name],
                 "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),
+                # The demo tokens are minted for these (dev.provision.demo_tokens).
+                "VFUND_JWT_AUDIENCE": API_AUDIENCE,
+                "VFUND_JWT_ISSUER": ISSUER,
                 "VFUND_LOG_FILE": str(self.root / "logs" / f"{name}.jsonl"),
                 "VFUND_MASTER_KEY_FILE": str(self.keys.master_key),
                 "VFUND_BLIND_INDEX_KEY_FILE": str(self.keys.blind_index_key),
                 "VFUND_AUDIT_SIGNING_KEY": str(self.keys.audit_private),
                 "VFUND_AUDIT_PUBLIC_KEY": str(self.keys.audit_public),
                 "VFUND_STREAM_REPLICAS": str(self.stream_replicas),
-            "PYTHONUNBUFFERED": "1",
+                "PYTHONUNBUFFERED": "1",
             }
         )
         env.update(self.extra_env)
@@ -181,4 +189,3 @@ def _host_template(admin_dsn: str) -> str:
     rest = admin_dsn.split("@", 1)[1]
     hostport = rest.split("/", 1)[0]
     return "postgresql://{user}:{password}@" + hostport + "/{database}"
-

@@ -10,6 +10,8 @@ import asyncpg
 import orjson
 from fastapi.responses import JSONResponse
 
+from shared import auth
+from shared.auth import Principal
 from shared.db import Connection, Db
 from shared.problems import Problem
 
@@ -18,6 +20,21 @@ Work = Callable[[Connection], Awaitable[tuple[int, dict[str, Any], dict[str, str
 
 def body_hash(payload: Any) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def scope_of(principal: Principal | str) -> str:
+    """Whose keys these are: the subject AND its organisation, so that one subject acting for
+    two organisations (or a subject reused by another organisation) never replays an answer
+    made for the other. Stored in the `principal` column as a JSON pair.
+
+    Given the subject alone (routes written before keys were scoped), the principal of the
+    request in progress completes it; pass the Principal itself instead."""
+    if isinstance(principal, str):
+        found = auth.current()
+        if found is None or found.sub != principal:
+            return orjson.dumps([principal, None]).decode()
+        principal = found
+    return orjson.dumps([principal.sub, principal.org]).decode()
 
 
 async def _replay(
@@ -44,21 +61,20 @@ async def _replay(
 
 
 async def run(
-    db: Db, *, key: str | None, principal: str, route: str, payload: Any, work: Work
+    db: Db, *, key: str | None, principal: Principal | str, route: str, payload: Any, work: Work
 ) -> JSONResponse:
     """Run `work` in one transaction, remembering its answer under the key in the same one."""
     if key is not None and not (0 < len(key) <= 200):
         raise Problem(
             400, "Idempotency-Key must be 1 to 200 characters", code="bad-idempotency-key"
         )
+    owner = scope_of(principal)
     digest = body_hash(payload)
     for _ in range(2):
         try:
             async with db.transaction() as tx:
                 if key is not None:
-                    replay = await _replay(
-                        tx, principal=principal, route=route, key=key, digest=digest
-                    )
+                    replay = await _replay(tx, principal=owner, route=route, key=key, digest=digest)
                     if replay is not None:
                         return replay
                 status, body, headers = await work(tx)
@@ -67,7 +83,7 @@ async def run(
                         "INSERT INTO idempotency_keys"
                         " (principal, key, route, request_hash, status, response, headers)"
                         " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        principal,
+                        owner,
                         key,
                         route,
                         digest,
@@ -81,7 +97,7 @@ async def run(
             if key is None or exc.constraint_name != "idempotency_keys_pkey":
                 raise
     async with db.connection() as conn:
-        replay = await _replay(conn, principal=principal, route=route, key=key or "", digest=digest)
+        replay = await _replay(conn, principal=owner, route=route, key=key or "", digest=digest)
     if replay is None:  # pragma: no cover - the twin's row is committed by now
         raise Problem(409, "a concurrent request with this Idempotency-Key is in progress")
     return replay

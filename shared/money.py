@@ -177,8 +177,12 @@ MINOR_UNITS: dict[str, int] = {
     "UYW": 4,
 }
 
-_DECIMAL_RE = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
-# The largest amount vfund accepts, in minor units of any currency (10^13 CHF, 10^15 JPY). A
+# ASCII digits only: Python's and pydantic's `\d` take any script's digits (Arabic-Indic,
+# full-width...), which would reach events and bank files as typed.
+DECIMAL_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
+_DECIMAL_RE = re.compile(DECIMAL_PATTERN)
+# The largest amount vfund accepts, in minor units of any currency (10^13 CHF; the wire's 12
+# integer digits bound currencies with fewer decimals first, 10^12 - 1 JPY). A
 # total of a thousand of them still fits PostgreSQL's bigint (9.2 * 10^18), so no sum of
 # accepted amounts that a case, a batch or a grant holds can overflow its column.
 MAX_MINOR = 10**15
@@ -280,10 +284,18 @@ def _currency(value: str) -> str:
 
 Currency = Annotated[
     str,
-    Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$", examples=["CHF"]),
+    Field(
+        min_length=3,
+        max_length=3,
+        pattern=r"^[A-Z]{3}$",
+        examples=["CHF"],
+        # The codes accepted, in the OpenAPI and AsyncAPI: clients (and schemathesis) need not
+        # guess which three capitals are a currency.
+        json_schema_extra={"enum": sorted(MINOR_UNITS)},
+    ),
     AfterValidator(_currency),
 ]
 DecimalString = Annotated[
     str,
-    Field(pattern=r"^\d{1,12}(\.\d{1,4})?$", max_length=17, examples=["1250.00"]),
+    Field(pattern=DECIMAL_PATTERN, max_length=17, examples=["1250.00"]),
 ]

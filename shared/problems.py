@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.errors import DomainError, Refusal
 from shared.logging import get_logger
@@ -109,14 +110,20 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method any route of this path answers (Starlette names only the first route's)."""
-    allowed: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"} | {"type": "http"})
-        if match.name in ("FULL", "PARTIAL") and getattr(route, "methods", None):
-            allowed |= set(route.methods)
-    return sorted(allowed)
+    """Every method some route of this path answers in full (Starlette names only the first
+    route's, and FastAPI's included routers hold theirs behind their own matching)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -204,8 +211,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.exceptions.InternalClientError)
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("dependency unavailable", error=type(exc).__name__)
-        return problem_response(503, "a dependency is briefly unavailable; retry shortly",
-                                code="unavailable", headers={"Retry-After": "1"})
+        return problem_response(
+            503,
+            "a dependency is briefly unavailable; retry shortly",
+            code="unavailable",
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import time
-import uuid
+import socket
+import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import nats
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker, NatsRouter
 from faststream.specification import AsyncAPI
@@ -23,9 +23,9 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic.warnings import UnsupportedFieldAttributeWarning
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from shared import faults, metrics, problems
+from shared import faults, http, links, problems
 from shared import logging as vlog
 from shared.auth import Authenticator
 from shared.consume import Delivery, Subscription, delivery_guard, subscribe
@@ -84,57 +84,6 @@ class _Running(Generic[S, C]):
     consuming: bool = False
 
 
-class BodyLimit:
-    """Refuse oversized bodies with 413 before anything parses them."""
-
-    def __init__(self, app: ASGIApp, *, default: int, overrides: dict[str, int]) -> None:
-        self.app = app
-        self.default = default
-        self.overrides = overrides
-
-    def _limit(self, path: str) -> int:
-        for suffix, limit in self.overrides.items():
-            if path.endswith(suffix):
-                return limit
-        return self.default
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit(scope["path"])
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await self._too_large(scope, receive, send, limit)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._too_large(scope, receive, send, limit)
-
-    @staticmethod
-    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problems.problem_response(
-            413, f"the request body is larger than {limit} bytes", code="body-too-large"
-        )
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
 def create_app(spec: ServiceSpec[S, C], settings: S | None = None) -> FastAPI:
     """Build a service's FastAPI app; the lifespan opens and closes everything it uses."""
     settings = settings or spec.settings()
@@ -144,9 +93,7 @@ def create_app(spec: ServiceSpec[S, C], settings: S | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         vlog.configure(spec.name, settings.log_level, settings.log_file)
         faults.arm(settings.crash_points, settings.crash_probability)
-        app.state.authenticator = Authenticator.from_files(
-            settings.jwt_public_keys, audience=settings.jwt_audience, issuer=settings.jwt_issuer
-        )
+        app.state.authenticator = authenticator(settings)
         running = await _start(spec, settings)
         holder["running"] = running
         app.state.context = running.context
@@ -164,15 +111,51 @@ def create_app(spec: ServiceSpec[S, C], settings: S | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         description=f"vfund {spec.name} service",
+        # The docs pages are served with their assets (shared.http.docs_router), not from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(http.json_body_only)],
     )
     problems.install(app)
-    _document_problems(app)
-    app.add_middleware(BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits)
-    app.add_middleware(RequestContext, service=spec.name)
+    _document(app)
+    app.add_middleware(
+        http.BodyLimit, default=settings.request_body_limit, overrides=spec.body_limits
+    )
+    app.add_middleware(http.RequestContext, service=spec.name)
     for router in spec.routers:
         app.include_router(router)
     app.include_router(_ops_router(spec, holder))
+    app.include_router(http.docs_router(f"vfund {spec.name}"))
+    _outermost(
+        app,
+        lambda inner: http.Hygiene(
+            inner, max_header_bytes=settings.max_header_bytes, ops_port=settings.ops_port
+        ),
+    )
     return app
+
+
+def authenticator(settings: Settings) -> Authenticator:
+    """The token verifier the settings describe; refuses settings that would check less."""
+    return Authenticator.from_files(
+        settings.jwt_public_keys,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        max_lifetime=settings.jwt_max_lifetime_seconds,
+    )
+
+
+def _outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Put `wrap` around the whole stack, Starlette's 500 handler included (middleware added
+    with `add_middleware` sits inside it, so a 500 would miss the security headers). A service
+    may still add exception handlers and middleware after `create_app`: the stack is built on
+    the first request, by this same method."""
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        return wrap(build())
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
 
 
 # FastAPI names a body parameter's field with an alias (the parameter's name); when the body's
@@ -248,9 +231,7 @@ async def _start(spec: ServiceSpec[S, C], settings: S) -> _Running[S, C]:
     running.tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay"))
     for job in spec.background:
         running.tasks.append(
-            asyncio.create_task(
-                _forever(job, running.context), name=f"{spec.name}-{job.__name__}"
-            )
+            asyncio.create_task(_forever(job, running.context), name=f"{spec.name}-{job.__name__}")
         )
     return running
 
@@ -282,60 +263,17 @@ async def _stop(running: _Running[S, C]) -> None:
     await platform.db.close()
 
 
-def _document_problems(app: FastAPI) -> None:
+def _document(app: FastAPI) -> None:
+    """The OpenAPI says which problems every operation may answer, and links each create to
+    the reads and changes of what it created (schemathesis follows them)."""
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.document(default_openapi())
+            app.openapi_schema = links.document(problems.document(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-class RequestContext:
-    """Binds correlation and causation ids for the request's logs; times it for /metrics."""
-
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        headers = dict(scope.get("headers") or [])
-        try:
-            correlation = str(uuid.UUID(headers.get(b"x-correlation-id", b"").decode()))
-        except ValueError:
-            correlation = str(uuid.uuid4())
-        request_id = str(uuid.uuid4())
-        scope.setdefault("state", {})
-        scope["state"]["correlation_id"] = correlation
-        scope["state"]["request_id"] = request_id
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-correlation-id", correlation.encode()),
-                ]
-            await send(message)
-
-        vlog.bind_story(correlationid=correlation, causationid=request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            vlog.unbind_story()
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            metrics.HTTP_REQUESTS.labels(
-                self.service, scope["method"], template, str(status)
-            ).observe(time.perf_counter() - started)
 
 
 def _ops_router(spec: ServiceSpec[S, C], holder: dict[str, _Running[S, C]]) -> APIRouter:
@@ -377,11 +315,16 @@ def _ops_router(spec: ServiceSpec[S, C], holder: dict[str, _Running[S, C]]) -> A
 
 
 def serve(spec: ServiceSpec[S, C]) -> None:
-    """Run one service process: uvicorn on the configured port, the app's lifespan does the rest."""
+    """Run one service process: uvicorn on the configured port (and the ops port, when one is
+    set), the app's lifespan does the rest."""
     import uvicorn
 
     settings = spec.settings()
-    uvicorn.run(
+    try:
+        authenticator(settings)
+    except (ValueError, OSError) as exc:
+        sys.exit(f"vfund {spec.name} refuses to start: {exc}")
+    config = uvicorn.Config(
         create_app(spec, settings),
         host=settings.http_host,
         port=settings.http_port,
@@ -392,4 +335,13 @@ def serve(spec: ServiceSpec[S, C]) -> None:
         timeout_graceful_shutdown=3,
         loop="uvloop",
         http="httptools",
+        # No banner naming the server and its version.
+        server_header=False,
     )
+    server = uvicorn.Server(config)
+    if settings.ops_port is None:
+        server.run()
+        return
+    public = config.bind_socket()
+    ops = socket.create_server((settings.http_host, settings.ops_port), reuse_port=False)
+    server.run(sockets=[public, ops])

@@ -20,12 +20,24 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 10
     # Public keys (PEM files) that verify bearer tokens; several during key rollover.
+    # Public keys that verify bearer tokens: PEM files, or JWKS files (.json) as an OIDC provider
+    # publishes them; several during a key rollover.
     jwt_public_keys: list[Path] = Field(default_factory=list)
+    # The audience and issuer every token must name. No default: a service refuses to start
+    # without both (vfund's own are shared.auth.API_AUDIENCE and ISSUER).
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
+    # The longest a token may be valid for (exp - iat); longer-lived tokens are refused.
+    jwt_max_lifetime_seconds: int = 12 * 3600
     log_level: str = "INFO"
     log_file: Path | None = None
     request_body_limit: int = 256 * 1024
+    # All of a request's header lines together (names and values); beyond it the answer is 431.
+    max_header_bytes: int = 8 * 1024
+    # An internal port for /metrics, /docs, /redoc, /openapi.json and /asyncapi.json: when set,
+    # those answer only there, and the API only on `http_port` (deploy/ publishes that one
+    # alone). Unset (dev, tests): everything on `http_port`.
+    ops_port: int | None = None
     # Delivery: how often an event is tried before it is dead-lettered, and the back-off between.
     max_deliver: int = 8
     retry_delays: list[float] = Field(default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0])

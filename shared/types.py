@@ -50,6 +50,15 @@ def _line(value: str) -> str:
     return value
 
 
+def is_line(value: str) -> bool:
+    """True for one line of text a database and a page can hold (what `Line` accepts)."""
+    try:
+        _line(value)
+    except ValueError:
+        return False
+    return True
+
+
 def visible(value: str) -> bool:
     """True when something would show: not only spaces, format characters or blank fillers."""
     return any(

@@ -5,11 +5,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.money import Currency, DecimalString
+from shared.types import Line
 
 Category = Literal["medical", "psychological", "social", "legal", "relocation"]
 Urgency = Literal["emergency", "standard"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["CH"])]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+# One line without control characters: a consumer refuses (dead-letters at once) an id that a
+# database or a log line could not hold, instead of failing on it again and again.
+Id = Annotated[Line, Field(min_length=1, max_length=64)]
 
 
 class Amount(BaseModel):

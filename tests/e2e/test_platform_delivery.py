@@ -53,9 +53,15 @@ def _history(stack: Stack, case_id: str, event_id: str) -> int:
     return int(rows[0][0])
 
 
+def _outbox_drained(stack: Stack) -> bool:
+    return not query(stack.service_dsns["intake"], "SELECT 1 FROM outbox LIMIT 1")
+
+
 def test_committed_event_is_published_after_a_crash_before_publishing(
     api: Api, stack: Stack
 ) -> None:
+    # What earlier tests left to publish would trip the crash point before this test's case.
+    wait_for(lambda: _outbox_drained(stack), what="intake's outbox drained")
     stack.restart("intake", env={"VFUND_CRASH_POINTS": "outbox.before_publish"})
     try:
         created = api.post("intake", "/cases", user="caseworker-a", json=case_body())

@@ -169,7 +169,7 @@ def test_invalid_json_and_huge_bodies_are_refused(api: Api, stack: Stack) -> Non
             content=b"victim=x",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         ),
-        422,
+        415,
     )
     assert_problem(api.get("intake", "/cases/not-a-uuid", user="caseworker-a"), 422)
     assert_problem(api.get("intake", "/nowhere", user="caseworker-a"), 404)

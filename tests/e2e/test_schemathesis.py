@@ -19,7 +19,8 @@ CALLERS = {
     "disbursement": "finance-1",
     "audit": "auditor-1",
 }
-EXAMPLES = os.environ.get("VFUND_FUZZ_EXAMPLES", "12")
+# 12 before issue 15; each phase generates up to this many cases per operation.
+EXAMPLES = os.environ.get("VFUND_FUZZ_EXAMPLES", "30")
 
 
 @pytest.mark.parametrize("service", CALLERS)
@@ -29,16 +30,23 @@ def test_no_server_error_and_no_schema_violation(api: Api, service: str, tmp_pat
     url = api.stack.services[service].url
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
-         "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--mode", "all", "--max-examples", EXAMPLES, "--seed", "20261122",
-         "--header", f"Authorization: Bearer {api.tokens[CALLERS[service]]}",
-         "--exclude-path-regex", "^/(metrics|asyncapi.json|health/.*)$",
-         "--request-timeout", "20", "--workers", "1", "--no-shrink",
-         "--suppress-health-check", "all", "--warnings", "off",
-         "--report", "ndjson", "--report-ndjson-path", str(report)],
-        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
-    )
+        [
+            sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
+            "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+            "--mode", "all", "--max-examples", EXAMPLES, "--seed", "20261122",
+            # Stateful: sequences that follow the OpenAPI links (shared/links.py) from a create
+            # or a list to the reads and changes of what it answered, with its ETag.
+            "--phases", "examples,coverage,fuzzing,stateful",
+            "--header", f"Authorization: Bearer {api.tokens[CALLERS[service]]}",
+            "--exclude-path-regex", "^/(metrics|asyncapi.json|health/.*)$",
+            "--request-timeout", "20", "--workers", "1", "--no-shrink",
+            "--suppress-health-check", "all", "--warnings", "off",
+            "--report", "ndjson", "--report-ndjson-path", str(report),
+        ],
+        capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Stateful" in result.stdout, "the stateful phase did not run"
 
 
 def test_personal_responses_are_never_cached(api: Api) -> None:

@@ -139,19 +139,27 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+# What a test publishes on purpose carries this header: the suite's check of the stream
+# (support.event_audit, run when the session ends) leaves such events out, and accepts the
+# dead letters they cause. Probes that publish by themselves add it too.
+INJECTED = {"Vfund-Test": "injected"}
+
+
 async def _publish(nats_url: str, subject: str, payload: bytes, msg_id: str) -> int:
     import nats
 
     nc = await nats.connect(nats_url.split(","))
     try:
-        ack = await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+        headers = {"Nats-Msg-Id": msg_id, **INJECTED}
+        ack = await nc.jetstream().publish(subject, payload, headers=headers)
         return int(ack.seq)
     finally:
         await nc.close()
 
 
 def publish(nats_url: str, subject: str, payload: bytes, msg_id: str | None = None) -> int:
-    """Publish straight to the stream, as a producer outside the services would."""
+    """Publish straight to the stream, as a producer outside the services would (marked as
+    injected by a test)."""
     return int(run(_publish(nats_url, subject, payload, msg_id or secrets.token_hex(12))))
 
 
@@ -266,3 +274,86 @@ async def scratch_database(stack: Stack, prefix: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+# Tables that change with no request to their service: its consumers' inbox (events from the
+# others), the audit log and its tree (every event of the system, the signer's heads).
+BACKGROUND_TABLES = frozenset(
+    {"inbox", "schema_migrations", "log_entries", "tree_nodes", "tree_heads"}
+)
+BACKGROUND_SUBJECTS = frozenset({"vfund.audit.tree_head.signed"})
+
+
+async def _published(nats_url: str, service: str) -> dict[str, int]:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        info = await nc.jetstream().stream_info("VFUND", subjects_filter=f"vfund.{service}.>")
+        return {
+            subject: count
+            for subject, count in (info.state.subjects or {}).items()
+            if subject not in BACKGROUND_SUBJECTS
+        }
+    finally:
+        await nc.close()
+
+
+def fingerprint(stack: Stack, service: str) -> dict[str, int]:
+    """What a request to `service` could change: the rows of each of its tables, and the
+    events it published, by subject (background tables and subjects left out)."""
+    dsn = stack.owner_dsns[service]
+    tables = [
+        r[0]
+        for r in query(dsn, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        if r[0] not in BACKGROUND_TABLES
+    ]
+    counts: dict[str, int] = {}
+    if tables:
+        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
+        counts = {str(r[0]): int(r[1]) for r in query(dsn, sql)}
+    assert stack.nats_url is not None
+    for subject, count in run(_published(stack.nats_url, service)).items():
+        counts[f"stream {subject}"] = count
+    return counts
+
+
+def settled_fingerprint(stack: Stack, service: str) -> dict[str, int]:
+    """The fingerprint once the consumers have caught up and it holds still."""
+    assert stack.nats_url is not None
+    wait_quiet(stack.nats_url)
+    previous = fingerprint(stack, service)
+    for _ in range(30):
+        time.sleep(0.3)
+        current = fingerprint(stack, service)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError(f"{service} keeps changing with no request")
+
+
+class Unchanged:
+    """`with Unchanged(stack, "intake"): ...` fails when the block changed the service."""
+
+    def __init__(self, stack: Stack, *services: str) -> None:
+        self.stack = stack
+        self.services = services or tuple(stack.services)
+        self.before: dict[str, dict[str, int]] = {}
+
+    def __enter__(self) -> Unchanged:
+        self.before = {s: settled_fingerprint(self.stack, s) for s in self.services}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            return
+        assert self.stack.nats_url is not None
+        wait_quiet(self.stack.nats_url)
+        for service in self.services:
+            after = fingerprint(self.stack, service)
+            changed = {
+                k: (self.before[service].get(k, 0), after.get(k, 0))
+                for k in set(after) | set(self.before[service])
+                if self.before[service].get(k, 0) != after.get(k, 0)
+            }
+            assert not changed, f"{service} changed: {changed}"

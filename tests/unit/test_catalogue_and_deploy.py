@@ -38,6 +38,28 @@ def test_compose_runs_a_three_node_cluster_postgres_and_the_four_services() -> N
         assert env["VFUND_NATS_URL"].count("nats://") == 3
         # Secrets come from the environment, never from the file.
         assert "${" in env["VFUND_DATABASE_URL"]
+        # Tokens are checked for their audience and issuer, always (a service refuses to start
+        # without them), and live at most 12 hours.
+        assert env["VFUND_JWT_AUDIENCE"] and env["VFUND_JWT_ISSUER"]
+        assert int(env["VFUND_JWT_MAX_LIFETIME_SECONDS"]) <= 12 * 3600
+
+
+def test_compose_publishes_the_api_port_alone() -> None:
+    """/metrics and the docs answer on the ops port only, which no service publishes."""
+    services = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]
+    for name in ("intake", "assessment", "disbursement", "audit"):
+        svc = services[name]
+        ops = svc["environment"]["VFUND_OPS_PORT"]
+        assert ops and ops != "8000"
+        published = [str(p) for p in svc.get("ports", [])]
+        assert published and all(p.split(":")[-1] == "8000" for p in published), published
+        assert all(ops not in p for p in published)
+        assert "expose" not in svc
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "VFUND_OPS_PORT=9000" in dockerfile
+    assert [line for line in dockerfile.splitlines() if line.startswith("EXPOSE")] == [
+        "EXPOSE 8000"
+    ]
     assert "${" in services["postgres"]["environment"]["POSTGRES_PASSWORD"]
 
 
