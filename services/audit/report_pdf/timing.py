@@ -107,7 +107,7 @@ def payment_times(
             elif kind == PAID and data.get("grant_id") == grant_id:
                 case, day = str(data["case_id"]), _paid_day(event)
                 first_paid[case] = min(first_paid.get(case, (day, index)), (day, index))
-        except (KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError):
             unreadable.append(index)
     waits, without_request = [], []
     for case, (paid_day, paid_index) in first_paid.items():

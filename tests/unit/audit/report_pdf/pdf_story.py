@@ -9,6 +9,7 @@ log numbers them, and a real Merkle tree head is signed over them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit import merkle, reports
 from services.audit.canonical import canonical_json
+from services.audit.report_pdf import Lang, render_pdf, report_view
+from services.audit.report_pdf.view import View
 from services.audit.verify import format_timestamp, sign_tree_head
 from shared.events import subjects
 from shared.events.common import Item
@@ -129,3 +132,28 @@ def grant_story() -> Story:
             ), at=datetime.combine(paid_on, datetime.min.time(), UTC) + timedelta(hours=15),
                subject=case)  # fmt: skip
     return story
+
+
+@functools.cache
+def story() -> Story:
+    return grant_story()
+
+
+def view(lang: Lang = "en", **kw: Any) -> View:
+    s = story()
+    args: dict[str, Any] = {
+        "grant_id": GRANT,
+        "start": None,
+        "end": None,
+        "head": s.head(),
+        "entries": s.report_entries(),
+        "lang": lang,
+    } | kw
+    return report_view(s.report(args["start"], args["end"]), **args)
+
+
+@functools.cache
+def pdf(lang: Lang) -> bytes:
+    s = story()
+    return render_pdf(s.report(), grant_id=GRANT, start=None, end=None, head=s.head(),
+                      entries=s.report_entries(), lang=lang)  # fmt: skip
