@@ -10,7 +10,7 @@ import pytest
 from pdf_story import CASES, GRANT, OTHER_GRANT, story, view
 
 from services.audit.report_pdf.figures import MEASURES
-from services.audit.report_pdf.view import EN_DASH, Section
+from services.audit.report_pdf.sections import EN_DASH, Section
 
 SECTION_ROWS = {"totals": "totals", "by_country": "by_country", "by_category": "by_category",
                 "by_month": "by_month"}  # fmt: skip
