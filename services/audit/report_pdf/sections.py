@@ -163,8 +163,13 @@ def totals_section(report: Mapping[str, Any], case_of: Mapping[int, str], w: Wor
 
 
 def timing_section(times: PaymentTimes, w: Words, rtl: bool) -> Section:
+    """The distribution of waits; empty (the page then says so) when no case was paid."""
     _ = w._
     lines, trails, bars = [], [], []
+    header = _("Days from request to payment")
+    title = _("Time from request to payment")
+    if not times.cases:
+        return Section("timing", title, (header, _("Cases")), (), (), ())
     for n, bucket in enumerate(times.buckets, start=1):
         low = w.fmt.number(bucket.low)
         label = (
@@ -184,10 +189,9 @@ def timing_section(times: PaymentTimes, w: Words, rtl: bool) -> Section:
             else charts.Value(figures.MIN_COUNT, shown.text, bound=True)
         )
         bars.append(charts.Row(label, (value,)))
-    header = _("Days from request to payment")
     chart = charts.BarChart(
         key="chart-time-to-payment",
-        title=_("Time from request to payment"),
+        title=title,
         description=_(
             "Cases by the number of days from the request to its first payment. "
             "The table gives the same figures."
@@ -197,14 +201,7 @@ def timing_section(times: PaymentTimes, w: Words, rtl: bool) -> Section:
         rows=tuple(bars),
     )
     html = charts.render(chart, fmt=w.fmt.number, rtl=rtl, table_hidden=True)
-    return Section(
-        "timing",
-        _("Time from request to payment"),
-        (header, _("Cases")),
-        tuple(lines),
-        (html,),
-        tuple(trails),
-    )
+    return Section("timing", title, (header, _("Cases")), tuple(lines), (html,), tuple(trails))
 
 
 def timing_summary(times: PaymentTimes, w: Words) -> tuple[tuple[str, str], ...]:

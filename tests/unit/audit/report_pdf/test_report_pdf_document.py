@@ -8,6 +8,7 @@ import base64
 import io
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from pypdf import PdfReader
 
 from services.audit import merkle
 from services.audit.canonical import canonical_json
-from services.audit.report_pdf import LANGS, Lang
+from services.audit.report_pdf import LANGS, Lang, render_pdf
 from services.audit.report_pdf.figures import MEASURES
 from services.audit.report_pdf.i18n import Formats
 from services.audit.report_pdf.timing import payment_times
@@ -192,3 +193,13 @@ def test_the_first_page_renders_as_a_picture(lang: Lang, tmp_path: Path) -> None
     assert image.size[0] > 800 and target.stat().st_size > 20_000
     if os.environ.get("VFUND_SCREENSHOTS") == "1":
         target.replace(DOCS / target.name)
+
+
+def test_a_period_without_entries_renders_and_says_so() -> None:
+    s = story()
+    start = date(2030, 1, 1)
+    data = render_pdf(s.report(start), grant_id=GRANT, start=start, end=None, head=s.head(),
+                      entries=s.report_entries(), lang="fr")  # fmt: skip
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert text.count("Aucune entrée de la subvention ne tombe dans cette période.") == 10
+    assert "À partir du 1 janvier 2030" in norm(text)

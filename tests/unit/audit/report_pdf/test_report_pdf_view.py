@@ -150,3 +150,10 @@ def test_a_language_without_a_catalogue_is_refused() -> None:
 )
 def test_the_period_reads_as_a_sentence(start: Any, end: Any, text: str) -> None:
     assert view(start=start, end=end).period == text
+
+
+def test_a_period_without_entries_has_empty_sections_and_hides_its_zero_counts() -> None:
+    empty = view(start=date(2030, 1, 1))
+    assert all(not s.lines and not s.trails and not s.charts for s in empty.sections)
+    assert empty.timing[0] == ("Cases first paid in the period", "< 5")
+    assert empty.unreadable is None and empty.without_request is None
