@@ -5,6 +5,7 @@ The JSON problems of shared/ still answer the operations routes (/health, /metri
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -89,10 +90,11 @@ def install(app: FastAPI) -> None:
         return await error_page(request, 400)
 
     async def sign_in_first(request: Request, _: Exception) -> Response:
-        target = "/sign-in"
-        if request.method == "GET":
-            target += "?next=" + request.url.path
-        return redirect(request, target)
+        visitor = getattr(request.state, "visitor", None)
+        query = ["next=" + quote(request.url.path)] if request.method == "GET" else []
+        if visitor is not None and visitor.ended:
+            query.append("ended=1")
+        return redirect(request, "/sign-in" + ("?" + "&".join(query) if query else ""))
 
     async def forbidden(request: Request, _: Exception) -> Response:
         return await error_page(request, 403)

@@ -93,7 +93,11 @@ class Site:
         while True:
             now = self.now()
             current = int(now) // 30
-            rows = query(self.dsn, "SELECT totp_last_step FROM accounts WHERE username = $1", user)
+            rows = (
+                query(self.dsn, "SELECT totp_last_step FROM accounts WHERE username = $1", user)
+                if user
+                else []
+            )
             last = rows[0][0] if rows and rows[0][0] is not None else -1
             for step in (current - 1, current, current + 1):
                 if step > last:
@@ -102,22 +106,29 @@ class Site:
 
 
 class Console:
-    """Console errors and uncaught exceptions of one page; the error status of a document the
-    test opened on purpose (a 403 or 404 page) is not counted."""
+    """Console errors and uncaught exceptions of one page while it shows this site's pages
+    (another site's, like the OpenID provider's, are not ours to judge); the error status of a
+    document the test opened on purpose (a 403 or 404 page) is not counted."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, origin: str) -> None:
         self.errors: list[str] = []
+        self._page = page
+        self._origin = origin
         self._error_documents: set[str] = set()
         page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        page.on("pageerror", self._uncaught)
         page.on("response", self._response)
+
+    def _uncaught(self, exc: Exception) -> None:
+        if self._page.url.startswith(self._origin):
+            self.errors.append(f"uncaught: {exc}")
 
     def _response(self, response: Response) -> None:
         if response.request.is_navigation_request() and response.status >= 400:
             self._error_documents.add(response.url)
 
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type != "error":
+        if message.type != "error" or not self._page.url.startswith(self._origin):
             return
         url = (message.location or {}).get("url", "")
         if message.text.startswith("Failed to load resource") and url in self._error_documents:
@@ -131,7 +142,7 @@ def new_page(
     context = browser.new_context(base_url=site.url, locale=language)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    return context, page, Console(page)
+    return context, page, Console(page, site.url)
 
 
 def sign_in(page: Page, site: Site, user: str, password: str | None = None) -> None:
@@ -168,3 +179,78 @@ def check_accessible(page: Page) -> None:
 
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+@dataclass(frozen=True)
+class Person:
+    """An account made for one test through the pages (invited by admin-1, activated)."""
+
+    username: str
+    name: str
+    password: str
+    secret: str
+    codes: tuple[str, ...]
+
+
+def invite(
+    page: Page,
+    site: Site,
+    *,
+    username: str,
+    name: str,
+    email: str,
+    roles: tuple[str, ...],
+    org: str | None = None,
+    as_user: str = "admin-1",
+) -> str:
+    """Through /admin/users (roles by their labels); returns the link shown once."""
+    signed_in(page, site, as_user)
+    page.goto("/admin/users")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("E-mail").fill(email)
+    for role in roles:
+        page.get_by_label(role, exact=True).check()
+    if org is not None:
+        page.get_by_label("Organisation", exact=True).select_option(org)
+    page.get_by_role("button", name="Invite").click()
+    link = page.locator(".panel .secret").inner_text().strip()
+    assert link.startswith(site.url + "/invitation/"), link
+    return link
+
+
+def activate(page: Page, site: Site, link: str, password: str) -> tuple[str, list[str]]:
+    """Opens the link, sets the password, enrols the second factor; (secret, recovery codes)."""
+    page.goto(link)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    page.get_by_role("button", name="Continue").click()
+    secret = page.locator(".secret").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(site.code("", secret=secret))
+    page.get_by_role("button", name="Confirm").click()
+    codes = [c.strip() for c in page.locator(".codes code").all_inner_texts()]
+    page.get_by_role("link", name="I have kept them: continue").click()
+    return secret, codes
+
+
+def new_person(
+    browser: Browser, site: Site, roles: tuple[str, ...] = ("Auditor",), org: str | None = None
+) -> Person:
+    import uuid
+
+    tag = uuid.uuid4().hex[:8]
+    username, name = f"p-{tag}", f"Person {tag}"
+    context, page, _ = new_page(browser, site)
+    try:
+        link = invite(
+            page, site, username=username, name=name, email=f"{username}@fund.example",
+            roles=roles, org=org,
+        )  # fmt: skip
+        page.context.clear_cookies()
+        password = f"a long pass phrase {tag}"
+        secret, codes = activate(page, site, link, password)
+    finally:
+        context.close()
+    site.secrets[username] = secret
+    site.passwords[username] = password
+    return Person(username, name, password, secret, tuple(codes))

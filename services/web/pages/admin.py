@@ -290,6 +290,7 @@ async def _user_page(
         link=link,
         oidc=ctx.oidc is not None,
         locked=row.domain.locked_until is not None and row.domain.locked_until > ctx.clock.now(),
+        now=ctx.clock.now(),
         done=request.query_params.get("done", ""),
     )
 

@@ -44,12 +44,19 @@ def _entered(ctx: Ctx, request: Request, token: str, stage: str, next_page: str)
 
 @router.get("/sign-in")
 async def sign_in_page(
-    request: Request, ctx: Ctx, visitor: VisitorDep, next: str = "/", out: str = ""
+    request: Request,
+    ctx: Ctx,
+    visitor: VisitorDep,
+    next: str = "/",
+    out: str = "",
+    ended: str = "",
 ) -> Response:
     if visitor.user is not None:
         return redirect(request, local(next))
     if visitor.pending is not None and visitor.pending.stage == "second_factor":
         return redirect(request, "/sign-in/code?next=" + quote(local(next)))
+    if visitor.pending is not None and visitor.pending.stage == "enrol":
+        return redirect(request, "/enrol")
     return ctx.renderer.page(
         request,
         "auth/sign_in.html",
@@ -57,7 +64,7 @@ async def sign_in_page(
         username="",
         refused=None,
         wait="",
-        ended=visitor.ended is not None,
+        ended=visitor.ended is not None or ended == "1",
         signed_out=out == "1",
         oidc=ctx.oidc is not None,
     )
