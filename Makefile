@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint format verify clean system-deps
+.PHONY: run test test-fast bench lint format verify clean system-deps chromium i18n
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,31 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m services
 
-test: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider
+# The web pages are tested in Debian's Chromium (never a downloaded browser): installed here
+# when missing and we may install packages; otherwise stop with a clear message. Browser tests
+# are never skipped silently.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The web tests need Chromium at $(CHROMIUM): install Debian's 'chromium' package" \
+	         "(sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium." >&2; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) system-deps chromium
+	VFUND_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -p no:cacheprovider
 
 test-fast: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+# Extract the web's messages, update every area's catalogues, compile them (fails on a message
+# still untranslated or fuzzy).
+i18n: $(STAMP)
+	$(PY) -m dev.i18n
 
 bench: $(STAMP)
 	$(PY) -m bench

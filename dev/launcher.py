@@ -45,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     root = args.root.resolve()
-    stack = Stack(root=root, dev_ports=not args.any_ports)
+    # The demo: the second factor is optional (it says so below), and the browser reaches the
+    # web service over loopback HTTP, the one place its cookies are not Secure (section 7).
+    stack = Stack(
+        root=root, dev_ports=not args.any_ports, web_mfa="optional", web_cookie_secure=False
+    )
     try:
         stack.start_servers()
         stack.provision()
@@ -77,6 +81,7 @@ def _write_run_json(stack: Stack, root: Path) -> dict[str, object]:
         "postgres": stack.admin_dsn,
         "tokens": stack.tokens(),
         "audit_public_key": str(stack.keys.audit_public),
+        "passwords": stack.passwords,
     }
     path = root / "run.json"
     path.write_text(json.dumps(run, indent=2))
@@ -94,5 +99,14 @@ def _announce(run: dict[str, object], elapsed: float, written: Path) -> None:
     print("Demo tokens (Authorization: Bearer <token>):")
     for user, token in run["tokens"].items():  # type: ignore[attr-defined]
         print(f"  {user:<13} {token}")
+    web = run["services"].get("web")  # type: ignore[attr-defined]
+    if web:
+        print(f"\nIn the browser: {web}/sign-in, as any demo user with its password:")
+        for user, password in run["passwords"].items():  # type: ignore[attr-defined]
+            print(f"  {user:<13} {password}")
+        print(
+            "The demo runs with the second factor OPTIONAL (VFUND_WEB_MFA=optional): a user may"
+            " sign in with the password alone and set up a code on /account. Production requires"
+            " it. The demo's cookies are not Secure (plain HTTP on loopback)."
+        )
     print(f"\nEverything is also in {written}. Ctrl-C stops it all.", flush=True)
-

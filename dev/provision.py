@@ -18,7 +18,7 @@ from shared.db import migrate
 from shared.service import PLATFORM_MIGRATIONS
 from shared.stream import ensure_streams
 
-SERVICES = ("intake", "assessment", "disbursement", "audit")
+SERVICES = ("intake", "assessment", "disbursement", "audit", "web")
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 # The audit log's tables belong to an owner role the running service never uses, so the
 # service's own role can only read and append (contract §4 audit).
@@ -37,6 +37,11 @@ DEMO_USERS: dict[str, dict[str, object]] = {
     "admin-1": {"name": "Admin 1", "roles": ["admin"]},
     "orgadmin-a": {"name": "Org Admin A", "roles": ["org_admin"], "org": "org-a"},
     "donor-1": {"name": "Donor 1", "roles": ["donor"], "donor": "Demo Donor"},
+}
+# The partner organisations of the demo users (the web service's own records of them).
+DEMO_ORGANISATIONS = {
+    "org-a": ("Partner Organisation A", "LB"),
+    "org-b": ("Partner Organisation B", "UA"),
 }
 
 
@@ -139,6 +144,9 @@ class Keys:
     audit_public: Path
     master_key: Path
     blind_index_key: Path
+    # The web service signs the signed-in user's tokens with its own key (contract section 7).
+    web_private: Path
+    web_public: Path
 
 
 def _ed25519_pair(private: Path, public: Path) -> None:
@@ -170,9 +178,12 @@ def ensure_keys(keys_dir: Path) -> Keys:
         audit_public=keys_dir / "audit_signing.pub.pem",
         master_key=keys_dir / "master.key",
         blind_index_key=keys_dir / "blind_index.key",
+        web_private=keys_dir / "web_token_signing.pem",
+        web_public=keys_dir / "web_token_signing.pub.pem",
     )
     _ed25519_pair(keys.token_private, keys.token_public)
     _ed25519_pair(keys.audit_private, keys.audit_public)
+    _ed25519_pair(keys.web_private, keys.web_public)
     _secret(keys.master_key, b"mk-dev-1:" + base64.b64encode(secrets.token_bytes(32)))
     _secret(keys.blind_index_key, base64.b64encode(secrets.token_bytes(32)))
     return keys
@@ -203,3 +214,41 @@ def demo_tokens(
         )
         for user, spec in DEMO_USERS.items()
     }
+
+
+def demo_passwords(secrets_dir: Path) -> dict[str, str]:
+    """A generated password per demo user, kept under the secrets folder (mode 0600)."""
+    return {user: _secret(secrets_dir / f"web_password_{user}").decode() for user in DEMO_USERS}
+
+
+async def provision_web_accounts(
+    dsn: str, keys: Keys, secrets_dir: Path, *, with_totp: bool
+) -> dict[str, str]:
+    """The demo organisations and an account per demo user in the web service's database.
+    With `with_totp`, each new account gets a second factor whose secret is kept beside its
+    password (`web_totp_<user>`), for the tests. Returns the passwords."""
+    from services.web.seed import SeedAccount, SeedOrganisation, seed
+
+    passwords = demo_passwords(secrets_dir)
+    created = await seed(
+        dsn,
+        keys.web_private,
+        organisations=[SeedOrganisation(o, n, c) for o, (n, c) in DEMO_ORGANISATIONS.items()],
+        accounts=[
+            SeedAccount(
+                username=user,
+                display_name=str(spec["name"]),
+                roles=tuple(str(r) for r in spec["roles"]),  # type: ignore[attr-defined]
+                org_id=str(spec["org"]) if "org" in spec else None,
+                donor=str(spec["donor"]) if "donor" in spec else None,
+            )
+            for user, spec in DEMO_USERS.items()
+        ],
+        passwords=passwords,
+        with_totp=with_totp,
+    )
+    for user, secret in created.items():
+        path = secrets_dir / f"web_totp_{user}"
+        path.write_text(secret)
+        path.chmod(0o600)
+    return passwords

@@ -20,12 +20,13 @@ from dev.provision import (
     ensure_keys,
     provision_database,
     provision_stream,
+    provision_web_accounts,
     service_db,
 )
 from dev.servers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
 from shared.auth import API_AUDIENCE, ISSUER
 
-DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004}
+DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004, "web": 8000}
 DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES = 4222, 8222, 55432
 
 
@@ -93,6 +94,13 @@ class Stack:
     service_dsns: dict[str, str] = field(default_factory=dict)
     owner_dsns: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    # The web service: second factor required (the tests, production) or optional (the demo);
+    # Secure cookies, except the dev launcher on loopback HTTP; the test-only clock hook.
+    web_mfa: str = "required"
+    web_cookie_secure: bool = True
+    web_test_hooks: bool = False
+    passwords: dict[str, str] = field(default_factory=dict)
 
     def start_servers(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -124,6 +132,13 @@ class Stack:
                 self.service_dsns[name], self.owner_dsns[name] = await provision_database(
                     admin_dsn, db, host
                 )
+            assert self.keys is not None
+            self.passwords = await provision_web_accounts(
+                self.service_dsns["web"],
+                self.keys,
+                self.root / "secrets",
+                with_totp=self.web_mfa == "required",
+            )
 
         asyncio.run(run())
 
@@ -134,7 +149,9 @@ class Stack:
             {
                 "VFUND_NATS_URL": self.nats_url,
                 "VFUND_DATABASE_URL": self.service_dsns[name],
-                "VFUND_JWT_PUBLIC_KEYS": json.dumps([str(self.keys.token_public)]),
+                "VFUND_JWT_PUBLIC_KEYS": json.dumps(
+                    [str(self.keys.token_public), str(self.keys.web_public)]
+                ),
                 # The demo tokens are minted for these (dev.provision.demo_tokens).
                 "VFUND_JWT_AUDIENCE": API_AUDIENCE,
                 "VFUND_JWT_ISSUER": ISSUER,
@@ -147,13 +164,32 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if name == "web":
+            env.update(self._web_env())
         env.update(self.extra_env)
         return env
 
+    def _web_env(self) -> dict[str, str]:
+        assert self.keys
+        urls = {
+            f"VFUND_WEB_{other.upper()}_URL": f"http://127.0.0.1:{port}"
+            for other, port in self.ports.items()
+            if other != "web"
+        }
+        return urls | {
+            "VFUND_WEB_TOKEN_KEY": str(self.keys.web_private),
+            "VFUND_WEB_MFA": self.web_mfa,
+            "VFUND_WEB_COOKIE_SECURE": str(self.web_cookie_secure).lower(),
+            "VFUND_WEB_TEST_HOOKS": str(self.web_test_hooks).lower(),
+        }
+
     def start_services(self, names: tuple[str, ...] = SERVICES, wait: bool = True) -> None:
         (self.root / "logs").mkdir(parents=True, exist_ok=True)
+        # Every port first: the web service is told where the others listen.
         for name in names:
-            port = DEV_PORTS[name] if self.dev_ports else free_port()
+            self.ports.setdefault(name, DEV_PORTS[name] if self.dev_ports else free_port())
+        for name in names:
+            port = self.ports[name]
             env = self.service_env(name)
             env["VFUND_HTTP_PORT"] = str(port)
             svc = ServiceProcess(name, port, env, self.root / "logs" / f"{name}.out")

@@ -1,6 +1,6 @@
 """The event catalogue: every subject with the model of its `data`."""
 
-from shared.events import assessment, audit, disbursement, intake, subjects
+from shared.events import assessment, audit, disbursement, intake, subjects, web
 from shared.events.envelope import EventData
 
 CATALOGUE: dict[str, type[EventData]] = {
@@ -44,4 +44,18 @@ CATALOGUE: dict[str, type[EventData]] = {
     subjects.BATCH_CREATED: disbursement.BatchCreated,
     subjects.BATCH_APPROVED: disbursement.BatchApproved,
     subjects.TREE_HEAD_SIGNED: audit.TreeHeadSigned,
+    subjects.ORGANISATION_REGISTERED: web.OrganisationChanged,
+    subjects.ORGANISATION_UPDATED: web.OrganisationChanged,
+    subjects.ORGANISATION_SUSPENDED: web.OrganisationChanged,
+    subjects.ORGANISATION_REINSTATED: web.OrganisationChanged,
+    subjects.USER_INVITED: web.UserChanged,
+    subjects.USER_ACTIVATED: web.UserChanged,
+    subjects.USER_ROLES_CHANGED: web.UserChanged,
+    subjects.USER_DISABLED: web.UserChanged,
+    subjects.USER_ENABLED: web.UserChanged,
+    subjects.USER_MFA_RESET: web.UserChanged,
+    subjects.USER_LOCKED: web.UserChanged,
+    subjects.USER_UNLOCKED: web.UserChanged,
+    subjects.USER_IDENTITY_LINKED: web.UserChanged,
+    subjects.USER_SIGNED_IN: web.UserSignedIn,
 }

@@ -53,6 +53,22 @@ BATCH_APPROVED: Final = "vfund.disbursement.batch.approved"
 # audit
 TREE_HEAD_SIGNED: Final = "vfund.audit.tree_head.signed"
 
+# web
+ORGANISATION_REGISTERED: Final = "vfund.web.organisation.registered"
+ORGANISATION_UPDATED: Final = "vfund.web.organisation.updated"
+ORGANISATION_SUSPENDED: Final = "vfund.web.organisation.suspended"
+ORGANISATION_REINSTATED: Final = "vfund.web.organisation.reinstated"
+USER_INVITED: Final = "vfund.web.user.invited"
+USER_ACTIVATED: Final = "vfund.web.user.activated"
+USER_ROLES_CHANGED: Final = "vfund.web.user.roles_changed"
+USER_DISABLED: Final = "vfund.web.user.disabled"
+USER_ENABLED: Final = "vfund.web.user.enabled"
+USER_MFA_RESET: Final = "vfund.web.user.mfa_reset"
+USER_LOCKED: Final = "vfund.web.user.locked"
+USER_UNLOCKED: Final = "vfund.web.user.unlocked"
+USER_IDENTITY_LINKED: Final = "vfund.web.user.identity_linked"
+USER_SIGNED_IN: Final = "vfund.web.user.signed_in"
+
 
 def deadletter(service: str) -> str:
     """Where a service's undeliverable events end: counted, kept, never dropped."""

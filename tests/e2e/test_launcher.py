@@ -47,7 +47,9 @@ def test_launcher_reaches_ready_and_stops_everything(tmp_path: Path, stop_signal
     assert f"Everything is also in {root / 'run.json'}." in lines[-1]
 
     run = json.loads((root / "run.json").read_text())
-    assert set(run["services"]) == {"intake", "assessment", "disbursement", "audit"}
+    assert set(run["services"]) == {"intake", "assessment", "disbursement", "audit", "web"}
+    assert set(run["passwords"]) == set(run["tokens"]) and all(run["passwords"].values())
+    assert any("OPTIONAL" in line for line in lines), "the demo says the second factor is optional"
     assert run["nats"].startswith("nats://") and run["postgres"].startswith("postgresql://")
     assert {
         "caseworker-a",

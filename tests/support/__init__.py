@@ -36,6 +36,8 @@ def make_stack(
         "VFUND_MAX_DELIVER": "6",
         "VFUND_RETRY_DELAYS": "[0.1, 0.3, 0.6, 1.0, 2.0]",
         "VFUND_RETRY_WINDOW_SECONDS": "8",
+        # The web service's clock can be moved by the tests (/_test/clock); never in production.
+        "VFUND_WEB_TEST_HOOKS": "true",
     } | (extra_env or {})
     stack = Stack(
         root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix, extra_env=env
@@ -133,10 +135,17 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def run(coro: Any) -> Any:
-    """Run one coroutine from a synchronous test (each call gets its own event loop)."""
-    import asyncio
+    """Run one coroutine from a synchronous test (each call gets its own event loop).
 
-    return asyncio.run(coro)
+    In a thread of its own while this thread has a running loop: Playwright's synchronous API
+    (the web tests' browser) keeps one running for as long as the browser is open."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    if asyncio.events._get_running_loop() is None:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, coro).result()
 
 
 # What a test publishes on purpose carries this header: the suite's check of the stream

@@ -1,0 +1,1 @@
+"""The web service: the pages people sign in to and work in, in four languages."""

@@ -1,0 +1,98 @@
+"""What every service client does: mint the user's token, call, turn a problem into a refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services.web.keys import Claims, TokenMinter
+
+
+class ServiceUnavailable(Exception):
+    """The service did not answer, or answered with a server error: the page says so."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} is unavailable")
+        self.service = service
+
+
+class ServiceRefusal(Exception):
+    """A 4xx problem+json from a service: the page shows it, next to the fields it names."""
+
+    def __init__(self, service: str, status: int, problem: dict[str, Any]) -> None:
+        self.service = service
+        self.status = status
+        self.code = str(problem.get("type", "")).rsplit("/", 1)[-1] or str(status)
+        self.detail = str(problem.get("detail", ""))
+        raw = problem.get("errors")
+        self.errors: list[dict[str, Any]] = (
+            [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        )
+        super().__init__(f"{service} answered {status} {self.code}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+
+class ServiceClient:
+    """Base of the typed clients; a page helper adds a method per call its pages make."""
+
+    service = "service"
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient, minter: TokenMinter) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http
+        self.minter = minter
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        user: Claims,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        files: Any = None,
+        data: dict[str, Any] | None = None,
+    ) -> Reply:
+        sent = {"Authorization": f"Bearer {self.minter.token(user)}", **(headers or {})}
+        query = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        try:
+            response = await self.http.request(
+                method,
+                self.base_url + path,
+                params=query,
+                json=json,
+                headers=sent,
+                files=files,
+                data=data,
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(self.service) from exc
+        if response.status_code >= 500:
+            raise ServiceUnavailable(self.service)
+        body: Any = None
+        content_type = response.headers.get("content-type", "")
+        if "json" in content_type:
+            body = response.json()
+        if response.status_code >= 400:
+            raise ServiceRefusal(
+                self.service, response.status_code, body if isinstance(body, dict) else {}
+            )
+        if body is None:
+            body = response.content
+        return Reply(response.status_code, body, dict(response.headers))
+
+    async def get(self, path: str, user: Claims, **params: Any) -> Any:
+        return (await self.call("GET", path, user, params=params)).body

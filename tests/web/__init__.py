@@ -1,0 +1,1 @@
+"""The web pages in a real headless Chromium (one browser for the package: see conftest)."""
