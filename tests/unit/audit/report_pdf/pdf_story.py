@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.audit import merkle, reports
-from services.audit.canonical import canonical_json
+from services.audit.domain import merkle, reports
+from services.audit.domain.canonical import canonical_json
 from services.audit.report_pdf import Lang, render_pdf, report_view
 from services.audit.report_pdf.view import View
 from services.audit.verify import format_timestamp, sign_tree_head

@@ -17,8 +17,8 @@ import pytest
 from pdf_story import GRANT, KEY, pdf, story
 from pypdf import PdfReader
 
-from services.audit import merkle
-from services.audit.canonical import canonical_json
+from services.audit.domain import merkle
+from services.audit.domain.canonical import canonical_json
 from services.audit.report_pdf import LANGS, Lang, render_pdf
 from services.audit.report_pdf.figures import MEASURES
 from services.audit.report_pdf.i18n import Formats
