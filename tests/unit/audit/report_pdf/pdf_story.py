@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.domain import merkle, reports
 from services.audit.domain.canonical import canonical_json
+from services.audit.domain.heads import format_timestamp, sign_tree_head
+from services.audit.domain.memory_tree import MemoryTree
 from services.audit.report_pdf import Lang, render_pdf, report_view
 from services.audit.report_pdf.view import View
-from services.audit.verify import format_timestamp, sign_tree_head
 from shared.events import subjects
 from shared.events.common import Item
 from shared.events.disbursement import BudgetReleased, BudgetReserved, CategoryAmount, PaymentSent
@@ -83,7 +84,7 @@ class Story:
         return reports.report_json(reports.donor_report(self.grant_entries(), start=start, end=end))
 
     def head(self) -> dict[str, Any]:
-        tree = merkle.MemoryTree(merkle.leaf_hash(canonical_json(e)) for e in self.events)
+        tree = MemoryTree(merkle.leaf_hash(canonical_json(e)) for e in self.events)
         stamp = format_timestamp(datetime(2026, 6, 1, 12, tzinfo=UTC))
         return sign_tree_head(KEY, len(tree), tree.root().hex(), stamp)
 

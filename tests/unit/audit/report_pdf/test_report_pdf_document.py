@@ -19,11 +19,12 @@ from pypdf import PdfReader
 
 from services.audit.domain import merkle
 from services.audit.domain.canonical import canonical_json
+from services.audit.domain.heads import tree_head_message
+from services.audit.domain.memory_tree import MemoryTree
 from services.audit.report_pdf import LANGS, Lang, render_pdf
 from services.audit.report_pdf.figures import MEASURES
 from services.audit.report_pdf.i18n import Formats
 from services.audit.report_pdf.timing import payment_times
-from services.audit.verify import tree_head_message
 
 DOCS = Path(__file__).resolve().parents[4] / "docs"
 SPACES = re.compile(r"[\u00a0\u202f\u2009\u2007]")
@@ -128,7 +129,7 @@ def test_the_tree_head_printed_is_the_signed_head_of_the_log() -> None:
     got = {name: m.group(1) for name, m in field.items() if m}
     assert len(got) == 5, text
     events = story().events
-    tree = merkle.MemoryTree(merkle.leaf_hash(canonical_json(e)) for e in events)
+    tree = MemoryTree(merkle.leaf_hash(canonical_json(e)) for e in events)
     assert int(got["Tree size"]) == len(events) and got["Root hash"] == tree.root().hex()
     message = tree_head_message(int(got["Tree size"]), got["Root hash"], got["Signed at"])
     KEY.public_key().verify(base64.b64decode(got["Signature"]), message)  # raises if not
