@@ -242,8 +242,8 @@ def test_every_event_of_the_assessment_flows_is_true_and_typed(api: Api, stack: 
     assert ratify(api, fast, "manager-2", etag=done.headers["ETag"]).status_code == 200
     assessed = submit(api, item("medical", "700.00"), item("legal", "300.00"))
     assert assess(api, assessed, "medical", recommendation="decline").status_code == 201
-    asked = post(api, assessed, "information-requests", "legal-1",
-                 json={"question_category": "legal_documents"})  # fmt: skip
+    question = {"question_category": "legal_documents"}
+    asked = post(api, assessed, "information-requests", "legal-1", json=question)
     assert asked.status_code == 201, asked.text
     reviewed_case = submit(api, item("social", "200.00"))
     assert post(api, reviewed_case, "review-requests", "medical-1", json={}).status_code == 201
