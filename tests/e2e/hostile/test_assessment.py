@@ -242,8 +242,8 @@ def test_every_event_of_the_assessment_flows_is_true_and_typed(api: Api, stack: 
     assert ratify(api, fast, "manager-2", etag=done.headers["ETag"]).status_code == 200
     assessed = submit(api, item("medical", "700.00"), item("legal", "300.00"))
     assert assess(api, assessed, "medical", recommendation="decline").status_code == 201
-    asked = post(api, assessed, "information-requests", "legal-1",
-                 json={"question_category": "legal_documents"})  # fmt: skip
+    question = {"question_category": "legal_documents"}
+    asked = post(api, assessed, "information-requests", "legal-1", json=question)
     assert asked.status_code == 201, asked.text
     reviewed_case = submit(api, item("social", "200.00"))
     assert post(api, reviewed_case, "review-requests", "medical-1", json={}).status_code == 201
@@ -382,8 +382,8 @@ def test_an_approved_total_above_the_largest_amount_is_refused(api: Api, stack: 
             "approved_items",
         )
         assert huge not in str(body)
-    one = decide(api, case_id, "manager-1", decision="approve", approved_items=lines[:1])
-    assert one.status_code == 202, one.text  # one of them is fine (and needs four eyes)
+    # (One of them alone is money: the unit tests show it is accepted. Not here: the case was
+    # injected, intake does not know it, and an event about it would wait there in vain.)
 
 
 def _cursor(value: Any) -> str:

@@ -18,6 +18,7 @@ from support.assessment_mother import (
     item,
     money,
     new_case,
+    reject,
 )
 
 from services.assessment import domain
@@ -299,10 +300,7 @@ def test_settled_cases_announce_nothing(final: str) -> None:
     if final == "approved":
         case = approve(case, amounts={"i1": case.items[0].amount}).case
     elif final == "rejected":
-        case = domain.decide(
-            case, manager="m", roles=MANAGER, decision=Decision.REJECT, reason_code="duplicate",
-            now=T0, fx={}, policy=POLICY,
-        ).case  # fmt: skip
+        case = reject(case).case
     else:
         case = domain.withdraw(case, now=T0).case
     assert _walk(case, [13, 37, 47]) == []
