@@ -14,19 +14,9 @@ from services.intake.commands import unit
 from services.intake.commands.unit import Caller, Reply
 from services.intake.context import IntakeContext
 from services.intake.domain import case as rules
-from services.intake.personal import (
-    document_field,
-    fingerprint,
-    information_field,
-    seal_with,
-)
+from services.intake.personal import document_field, fingerprint, information_field, seal_with
 from services.intake.repository import cases, documents, requests, sealed
-from services.intake.schemas import (
-    DuplicateRulingIn,
-    InformationIn,
-    ReportIn,
-    WithdrawIn,
-)
+from services.intake.schemas import DuplicateRulingIn, InformationIn, ReportIn, WithdrawIn
 from shared import idempotency
 from shared.crypto import WrappedKey
 from shared.db import Connection

@@ -9,11 +9,7 @@ from services.intake.commands import unit
 from services.intake.commands.unit import Caller
 from services.intake.context import IntakeContext
 from services.intake.domain import access
-from services.intake.personal import (
-    document_field,
-    open_one,
-    open_sealed,
-)
+from services.intake.personal import document_field, open_one, open_sealed
 from services.intake.repository import cases, documents, requests, sealed
 from shared.crypto import CryptoError
 from shared.errors import DomainError, Refusal

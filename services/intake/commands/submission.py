@@ -15,17 +15,9 @@ from services.intake.context import IntakeContext
 from services.intake.domain import access
 from services.intake.domain import case as rules
 from services.intake.domain.status import SUBMITTED
-from services.intake.personal import (
-    FACTS,
-    ITEM_DESCRIPTIONS,
-    VICTIM,
-    fingerprint,
-    seal,
-)
+from services.intake.personal import FACTS, ITEM_DESCRIPTIONS, VICTIM, fingerprint, seal
 from services.intake.repository import cases, sealed
-from services.intake.schemas import (
-    CaseIn,
-)
+from services.intake.schemas import CaseIn
 from services.intake.wire import SERVICE
 from shared import idempotency, outbox
 from shared.db import Connection
