@@ -125,7 +125,10 @@ def build_tree(export: bytes | Iterable[bytes], workers: int) -> Hashing:
                 raise EntryError(BadEntry(empty, first_index + blank_before - 1, blank_before))
             if trailer and (levels[0] or hashed.bad):  # only tree heads may follow the first
                 line = hashed.bad.line if hashed.bad and not levels[0] else hashed.first_line
-                raise EntryError(_after_heads(first_index, line))
+                message = (
+                    f"line {line}: only tree heads may follow the tree heads that end the export"
+                )
+                raise EntryError(BadEntry(message, first_index + line - 1, line))
             at = first_index + hashed.first_line - 1 if len(levels) > 1 else tree.end
             tree.extend_levels(levels, at)
             if hashed.bad is not None:
@@ -217,7 +220,7 @@ def _hash_span(span: Span) -> Hashed:
 def _hash_chunk(chunk: Chunk) -> Hashed:
     """The concatenated leaf hashes of consecutive lines and the trailer lines among them, up
     to the first bad entry if any."""
-    first_line, first_index = chunk.first_line, chunk.first_index
+    first_line, offset = chunk.first_line, chunk.first_index - 1  # line n holds n + offset
     digests: list[bytes] = []
     trailer: list[TrailerLine] = []
     blank = 0
@@ -225,35 +228,45 @@ def _hash_chunk(chunk: Chunk) -> Hashed:
         if not line or line.isspace():
             blank = blank or line_no
             continue
-        expected = first_index + line_no - 1
-        bad = None
         if blank:
-            bad = BadEntry(f"line {blank}: empty", first_index + blank - 1, blank)
-        else:
-            try:
-                read = _read_line(line, line_no, expected)
-            except EntryError as error:
-                bad = _after_heads(first_index, line_no) if trailer else error.bad
-            else:
-                if not isinstance(read, bytes):
-                    trailer.append(TrailerLine(line_no, read))
-                elif trailer:
-                    bad = _after_heads(first_index, line_no)
-                else:
-                    digests.append(read)
-        if bad is not None:
+            bad = BadEntry(f"line {blank}: empty", blank + offset, blank)
             return Hashed([b"".join(digests)], first_line, trailer, bad, 0)
+        try:
+            if trailer:
+                trailer.append(TrailerLine(line_no, _head_line(line, line_no, offset)))
+            else:
+                digests.append(_leaf_hash_of(line, line_no, offset))
+        except _HeadLine as head:
+            trailer.append(TrailerLine(line_no, head.fields))
+        except EntryError as error:
+            return Hashed([b"".join(digests)], first_line, trailer, error.bad, 0)
     return Hashed([b"".join(digests)], first_line, trailer, None, blank)
 
 
-def _after_heads(first_index: int, line_no: int) -> BadEntry:
+class _HeadLine(Exception):
+    """Not an error: the line that starts the trailer, raised out of the entries' hot path."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        super().__init__()
+        self.fields = fields
+
+
+def _head_line(line: bytes, line_no: int, offset: int) -> dict[str, Any]:
+    """A line of the trailer: nothing but a tree-head line may follow the first."""
+    try:
+        read = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        read = None
+    if type(read) is dict and is_head_line(read):
+        return read
     message = f"line {line_no}: only tree heads may follow the tree heads that end the export"
-    return BadEntry(message, first_index + line_no - 1, line_no)
+    raise EntryError(BadEntry(message, line_no + offset, line_no))
 
 
-def _read_line(line: bytes, line_no: int, expected: int) -> bytes | dict[str, Any]:
-    """The leaf hash of the entry on a line that must hold index `expected`, or the parsed
-    trailer line it holds instead."""
+def _leaf_hash_of(line: bytes, line_no: int, offset: int) -> bytes:
+    """The leaf hash of the entry on a line that must hold index line_no + offset; _HeadLine if
+    the line is the trailer's first."""
+    expected = line_no + offset
     try:
         entry = orjson.loads(line)
     except orjson.JSONDecodeError as error:
@@ -264,7 +277,7 @@ def _read_line(line: bytes, line_no: int, expected: int) -> bytes | dict[str, An
     index = entry.get("index")
     if index != expected or type(index) is not int:
         if index is None and is_head_line(entry):
-            return entry
+            raise _HeadLine(entry)
         raise EntryError(BadEntry(_index_problem(expected, index, line_no), expected, line_no))
     event = entry.get("event")
     if type(event) is not dict:
