@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from services.audit import repository, views
 from services.audit.context import Ctx, Reader
 from services.audit.domain import export as export_format
-from services.audit.domain import merkle, queries
+from services.audit.domain import queries
+from services.audit.domain.heads import TreeHead
 from shared.db import Connection, Db
 
 router = APIRouter(tags=["audit"])
@@ -45,7 +46,7 @@ async def export(
         latest = await repository.latest_head(conn)
         signed = 0 if latest is None else latest["tree_size"]
         first, last = queries.export_range(from_index, to_index, size=size, signed=signed)
-        trailer = await _trailer(conn, first, last) if first <= last else []
+        trailer = await _trailer(conn, first, last, latest) if first <= last else []
     return StreamingResponse(
         _lines(ctx.db, first, last, trailer),
         media_type="application/x-ndjson",
@@ -56,25 +57,13 @@ async def export(
     )
 
 
-async def _trailer(conn: Connection, first: int, last: int) -> list[dict[str, Any]]:
-    """The head lines of an export of entries first..last: heads spread over the range, the
-    smallest covering all of it, or, when none does yet, the latest."""
-    heads = await repository.heads_at_or_above(conn, export_format.head_cuts(first, last))
-    if not heads or heads[-1]["tree_size"] <= last:
-        latest = await repository.latest_head(conn)
-        if latest is not None and latest["tree_size"] > first and latest not in heads:
-            heads.append(latest)
-    ends = [export_format.covered_end(last, h["tree_size"]) for h in heads]
-    wanted = [
-        node
-        for head, end in zip(heads, ends, strict=True)
-        for node in merkle.range_proof_nodes(first, end, head["tree_size"])
-    ]
-    nodes = await repository.fetch_nodes(conn, wanted)
-    return [
-        export_format.head_line(head, first, last, merkle.range_proof(first, end, size, nodes))
-        for head, end, size in zip(heads, ends, (h["tree_size"] for h in heads), strict=True)
-    ]
+async def _trailer(
+    conn: Connection, first: int, last: int, latest: TreeHead | None
+) -> list[dict[str, Any]]:
+    found = await repository.heads_at_or_above(conn, export_format.head_cuts(first, last))
+    heads = export_format.trailer_heads(found, latest, first, last)
+    nodes = await repository.fetch_nodes(conn, export_format.proof_nodes(heads, first, last))
+    return [export_format.head_line(head, first, last, nodes) for head in heads]
 
 
 async def _lines(

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.audit.domain import merkle
 from services.audit.domain.heads import HEX64, TreeHead
 
 HEADS_PER_EXPORT = 64
@@ -37,14 +38,39 @@ def head_cuts(first: int, last: int, count: int = HEADS_PER_EXPORT) -> list[int]
     return sorted({first + max(1, span * i // count) for i in range(1, count + 1)})
 
 
-def head_line(head: TreeHead, first: int, last: int, proof: list[bytes]) -> dict[str, Any]:
-    """The trailer line of a head for an export of entries first..last (proof: range_proof of
-    first..covered_end(last, tree_size) - 1 in the head's tree)."""
+def trailer_heads(
+    found: list[TreeHead], latest: TreeHead | None, first: int, last: int
+) -> list[TreeHead]:
+    """The heads of an export of entries first..last: those found at or above head_cuts (the
+    smallest covering the whole export among them) and, when none covers it all yet, the
+    latest; each covering at least the first entry, smallest first."""
+    heads = sorted((h for h in found if h["tree_size"] > first), key=lambda h: h["tree_size"])
+    covered = bool(heads) and heads[-1]["tree_size"] > last
+    if latest is not None and latest["tree_size"] > first and not covered and latest not in heads:
+        heads.append(latest)
+    return heads
+
+
+def proof_nodes(heads: list[TreeHead], first: int, last: int) -> list[merkle.NodeId]:
+    """Every stored node the range proofs of these heads read."""
+    return [
+        node
+        for h in heads
+        for node in merkle.range_proof_nodes(
+            first, covered_end(last, h["tree_size"]), h["tree_size"]
+        )
+    ]
+
+
+def head_line(head: TreeHead, first: int, last: int, nodes: merkle.NodeSource) -> dict[str, Any]:
+    """The trailer line of a head in an export of entries first..last (nodes: proof_nodes')."""
+    size = head["tree_size"]
+    end = covered_end(last, size)
     return {
         "tree_head": head,
         "from_index": first,
-        "to_index": covered_end(last, head["tree_size"]) - 1,
-        "range_proof": [h.hex() for h in proof],
+        "to_index": end - 1,
+        "range_proof": [h.hex() for h in merkle.range_proof(first, end, size, nodes)],
     }
 
 

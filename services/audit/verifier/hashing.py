@@ -8,7 +8,6 @@ that breaks this ends the work with a BadEntry naming its index and line.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,29 +18,19 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from services.audit.domain.canonical import canonical_json
-from services.audit.domain.export import is_head_line
 from services.audit.domain.memory_tree import MemoryTree, complete_subtrees
+from services.audit.verifier.lines import (
+    BadEntry,
+    EntryError,
+    HeadLineFound,
+    after_the_trailer,
+    head_line_of,
+    leaf_hash_of,
+)
 
 CHUNK_LINES = 16384
 SPAN_BYTES = 4 * 1024 * 1024
 CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
-
-
-@dataclass(frozen=True, slots=True)
-class BadEntry:
-    """The first line that is not the entry it should be: why, the index it should hold (the
-    first entry's index + line - 1), and its line."""
-
-    message: str
-    index: int
-    line: int
-
-
-class EntryError(Exception):
-    def __init__(self, bad: BadEntry) -> None:
-        super().__init__(bad.message)
-        self.bad = bad
 
 
 class TrailerLine(NamedTuple):
@@ -95,37 +84,19 @@ def build_tree(export: bytes | Iterable[bytes], workers: int) -> Hashing:
 
     `export` is the whole export (bytes) or its lines; the bytes of a whole export are shared
     with forked workers where the platform forks, lines are sent to the workers in chunks."""
-    if isinstance(export, bytes):
-        newline = export.find(b"\n")
-        first_index = _first_index(export if newline < 0 else export[:newline])
-    else:
-        lines = iter(export)
-        opening = next(lines, b"")
-        first_index = _first_index(opening)
-        export = chain([opening], lines) if opening else lines
+    first_index, export = _opening(export)
     tree = MemoryTree(first=first_index)
     trailer: list[TrailerLine] = []
     with ExitStack() as stack:
-        results: Iterable[Hashed]
-        if isinstance(export, bytes) and workers > 1 and CAN_FORK:
-            results = _hash_in_forked_workers(stack, export, first_index, workers)
-        else:
-            all_lines = _split_lines(export) if isinstance(export, bytes) else export
-            chunks = _chunks(all_lines, first_index)
-            if workers > 1:
-                pool = _shut_down_with(stack, ProcessPoolExecutor(workers))
-                results = pool.map(_hash_chunk, chunks)
-            else:
-                results = map(_hash_chunk, chunks)
         blank_before = 0  # a blank line is only allowed where nothing but blank lines follows
-        for hashed in results:
+        for hashed in _hashed(stack, export, first_index, workers):
             levels = hashed.levels
             if blank_before and (levels[0] or hashed.trailer or hashed.bad):
                 empty = f"line {blank_before}: empty"
                 raise EntryError(BadEntry(empty, first_index + blank_before - 1, blank_before))
             if trailer and (levels[0] or hashed.bad):  # only tree heads may follow the first
                 line = hashed.bad.line if hashed.bad and not levels[0] else hashed.first_line
-                raise EntryError(_after_heads(first_index, line))
+                raise EntryError(after_the_trailer(line, first_index - 1))
             at = first_index + hashed.first_line - 1 if len(levels) > 1 else tree.end
             tree.extend_levels(levels, at)
             if hashed.bad is not None:
@@ -133,6 +104,28 @@ def build_tree(export: bytes | Iterable[bytes], workers: int) -> Hashing:
             trailer += hashed.trailer
             blank_before = blank_before or hashed.trailing_blank
     return Hashing(tree, trailer)
+
+
+def _opening(export: bytes | Iterable[bytes]) -> tuple[int, bytes | Iterable[bytes]]:
+    """The index the export's first line holds, and the export (its lines again, if peeked)."""
+    if isinstance(export, bytes):
+        newline = export.find(b"\n")
+        return _first_index(export if newline < 0 else export[:newline]), export
+    lines = iter(export)
+    opening = next(lines, b"")
+    return _first_index(opening), chain([opening], lines) if opening else lines
+
+
+def _hashed(
+    stack: ExitStack, export: bytes | Iterable[bytes], first_index: int, workers: int
+) -> Iterable[Hashed]:
+    """The export's chunks (or spans) hashed, in order."""
+    if isinstance(export, bytes) and workers > 1 and CAN_FORK:
+        return _hash_in_forked_workers(stack, export, first_index, workers)
+    chunks = _chunks(_split_lines(export) if isinstance(export, bytes) else export, first_index)
+    if workers > 1:
+        return _shut_down_with(stack, ProcessPoolExecutor(workers)).map(_hash_chunk, chunks)
+    return map(_hash_chunk, chunks)
 
 
 def _first_index(line: bytes) -> int:
@@ -217,7 +210,7 @@ def _hash_span(span: Span) -> Hashed:
 def _hash_chunk(chunk: Chunk) -> Hashed:
     """The concatenated leaf hashes of consecutive lines and the trailer lines among them, up
     to the first bad entry if any."""
-    first_line, first_index = chunk.first_line, chunk.first_index
+    first_line, offset = chunk.first_line, chunk.first_index - 1  # line n holds n + offset
     digests: list[bytes] = []
     trailer: list[TrailerLine] = []
     blank = 0
@@ -225,73 +218,16 @@ def _hash_chunk(chunk: Chunk) -> Hashed:
         if not line or line.isspace():
             blank = blank or line_no
             continue
-        expected = first_index + line_no - 1
-        bad = None
         if blank:
-            bad = BadEntry(f"line {blank}: empty", first_index + blank - 1, blank)
-        else:
-            try:
-                read = _read_line(line, line_no, expected)
-            except EntryError as error:
-                bad = _after_heads(first_index, line_no) if trailer else error.bad
-            else:
-                if not isinstance(read, bytes):
-                    trailer.append(TrailerLine(line_no, read))
-                elif trailer:
-                    bad = _after_heads(first_index, line_no)
-                else:
-                    digests.append(read)
-        if bad is not None:
+            bad = BadEntry(f"line {blank}: empty", blank + offset, blank)
             return Hashed([b"".join(digests)], first_line, trailer, bad, 0)
+        try:
+            if trailer:
+                trailer.append(TrailerLine(line_no, head_line_of(line, line_no, offset)))
+            else:
+                digests.append(leaf_hash_of(line, line_no, offset))
+        except HeadLineFound as head:
+            trailer.append(TrailerLine(line_no, head.fields))
+        except EntryError as error:
+            return Hashed([b"".join(digests)], first_line, trailer, error.bad, 0)
     return Hashed([b"".join(digests)], first_line, trailer, None, blank)
-
-
-def _after_heads(first_index: int, line_no: int) -> BadEntry:
-    message = f"line {line_no}: only tree heads may follow the tree heads that end the export"
-    return BadEntry(message, first_index + line_no - 1, line_no)
-
-
-def _read_line(line: bytes, line_no: int, expected: int) -> bytes | dict[str, Any]:
-    """The leaf hash of the entry on a line that must hold index `expected`, or the parsed
-    trailer line it holds instead."""
-    try:
-        entry = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
-        message = f"line {line_no}: not JSON ({error})"
-        raise EntryError(BadEntry(message, expected, line_no)) from error
-    if type(entry) is not dict:
-        raise EntryError(BadEntry(f"line {line_no}: not a JSON object", expected, line_no))
-    index = entry.get("index")
-    if index != expected or type(index) is not int:
-        if index is None and is_head_line(entry):
-            return entry
-        raise EntryError(BadEntry(_index_problem(expected, index, line_no), expected, line_no))
-    event = entry.get("event")
-    if type(event) is not dict:
-        message = f"entry {index} (line {line_no}): event is not a JSON object"
-        raise EntryError(BadEntry(message, index, line_no))
-    try:
-        digest = hashlib.sha256(b"\x00" + canonical_json(event)).digest()
-    except ValueError as error:  # what RFC 8785 cannot represent: the service never logs it
-        message = f"entry {index} (line {line_no}): the event has no RFC 8785 form ({error})"
-        raise EntryError(BadEntry(message, index, line_no)) from error
-    if digest.hex() != entry.get("leaf_hash"):
-        message = (
-            f"entry {index} (line {line_no}, event id {event.get('id')!r}): leaf_hash "
-            f"{entry.get('leaf_hash')!r} is not the hash of the event, {digest.hex()}"
-        )
-        raise EntryError(BadEntry(message, index, line_no))
-    return digest
-
-
-def _index_problem(expected: int, found: object, line_no: int) -> str:
-    if type(found) is not int:
-        return f"line {line_no}: index {found!r} is not an integer (expected {expected})"
-    if found < 0:
-        return f"line {line_no}: index {found} is negative (expected {expected})"
-    if found > expected:
-        return f"entry {expected} is missing or out of order: line {line_no} holds index {found}"
-    return (
-        f"index {found} appears again at line {line_no} (expected {expected}):"
-        " an entry was duplicated, inserted or moved"
-    )

@@ -18,7 +18,8 @@ from services.audit.domain.heads import load_public_key
 from services.audit.domain.locate import InclusionAnswer, first_difference
 from services.audit.domain.memory_tree import MemoryTree
 from services.audit.verifier.claims import Checked, Claim, Outcome, check
-from services.audit.verifier.hashing import EntryError, build_tree
+from services.audit.verifier.hashing import build_tree
+from services.audit.verifier.lines import BadEntry, EntryError
 
 Prover = Callable[[int, int], InclusionAnswer]
 
@@ -72,25 +73,13 @@ def verify_export(
     try:
         hashing = build_tree(export, workers)
     except EntryError as error:
-        bad = error.bad
-        first = bad.index - bad.line + 1
-        return VerifyResult(
-            False,
-            f"FAIL: {bad.message}",
-            entries=bad.line - 1,
-            bad_index=bad.index,
-            bad_line=bad.line,
-            first_index=first,
-        )
+        return _bad_entry(error.bad)
     tree = hashing.tree
     claims = [Claim(head, position=n) for n, head in enumerate(heads)]
     claims += [Claim(t.fields, line=t.line) for t in hashing.trailer]
     checked = [check(claim, tree, public_key) for claim in claims]
     root = tree.root().hex() if tree.first == 0 else None
-    base = VerifyResult(
-        False, "", entries=len(tree), root_hash=root, heads_checked=len(checked),
-        first_index=tree.first,
-    )  # fmt: skip
+    base = VerifyResult(False, "", len(tree), root, len(checked), first_index=tree.first)
     failed = [c for c in checked if c.outcome not in (Outcome.HOLDS, Outcome.UNCHECKABLE)]
     if failed:
         return _failure(base, _worst(failed), checked, tree, against)
@@ -100,6 +89,17 @@ def verify_export(
     if gaps or unchecked or not holding:  # an empty export proves nothing either
         return _unproven(base, tree, gaps, holding, unchecked, allow_unsigned=allow_unsigned)
     return replace(base, ok=True, proven=True, message=f"OK: {_entries(tree)}, {_heads(holding)}")
+
+
+def _bad_entry(bad: BadEntry) -> VerifyResult:
+    return VerifyResult(
+        False,
+        f"FAIL: {bad.message}",
+        entries=bad.line - 1,
+        bad_index=bad.index,
+        bad_line=bad.line,
+        first_index=bad.index - bad.line + 1,
+    )
 
 
 def _worst(failed: list[Checked]) -> Checked:
@@ -134,24 +134,7 @@ def _failure(
             f"{' or range proof' if failed.range_proof else ''} contradicts theirs"
         )
         return replace(base, message=message)
-    how = ""
-    if low < high and against is not None:
-        found = first_difference(
-            first=failed.start,
-            end=failed.end,
-            tree_size=failed.tree_size,
-            root=failed.root,
-            local=lambda a, b: merkle.subtree_hash(a, b, tree.node),
-            ask=against.prove,
-        )
-        if found.index is not None:
-            low = high = found.index
-            how = f" (shown by {found.proofs} inclusion proofs from {against.name})"
-        else:
-            low, high = max(low, found.low), min(high, found.high)
-            how = f" ({against.name} could not say which: {found.why})"
-    elif low < high:
-        how = " (--against <the audit service's URL> can say which)"
+    low, high, how = _ask(failed, tree, low, high, against)
     if low == high:
         message += f"; entry {low} is the first that differs from the signed log{how}"
         line = low - tree.first + 1
@@ -162,6 +145,30 @@ def _failure(
         f" {low}..{high}{how}"
     )
     return replace(base, message=message)
+
+
+def _ask(
+    failed: Checked, tree: MemoryTree, low: int, high: int, against: Against | None
+) -> tuple[int, int, str]:
+    """Where the first difference lies once the service's proofs were asked (when there is a
+    range to narrow down and a service to ask), and how that was found."""
+    if low == high:
+        return low, high, ""
+    if against is None:
+        return low, high, " (--against <the audit service's URL> can say which)"
+    found = first_difference(
+        first=failed.start,
+        end=failed.end,
+        tree_size=failed.tree_size,
+        root=failed.root,
+        local=lambda a, b: merkle.subtree_hash(a, b, tree.node),
+        ask=against.prove,
+    )
+    if found.index is not None:
+        how = f" (shown by {found.proofs} inclusion proofs from {against.name})"
+        return found.index, found.index, how
+    how = f" ({against.name} could not say which: {found.why})"
+    return max(low, found.low), min(high, found.high), how
 
 
 def _proven_from(start: int, holding: list[Checked]) -> int:

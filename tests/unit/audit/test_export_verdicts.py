@@ -23,6 +23,7 @@ from support.audit_exports import (
     tree_of,
 )
 
+from services.audit.domain.export import HEADS_PER_EXPORT, head_cuts, trailer_heads
 from services.audit.domain.locate import InclusionAnswer
 from services.audit.verifier.verdict import Against, VerifyResult, verify_export
 from services.audit.verify import main
@@ -315,3 +316,21 @@ def test_a_head_our_key_signed_over_another_log_fails() -> None:
     entries, _ = split(export_lines(LOG, 0, 39, []))
     result = verify([*entries, dumped(trailer_line(other_log, 0, 39, 40, key=KEY))])
     assert not result.ok and "signs root" in result.message
+
+
+def test_the_trailer_spreads_its_heads_and_closes_with_one_covering_the_export() -> None:
+    cuts = head_cuts(0, 99)
+    assert len(cuts) == HEADS_PER_EXPORT and cuts == sorted(set(cuts))
+    assert (cuts[0], cuts[-1]) == (1, 100)
+    assert head_cuts(10, 12) == [11, 12, 13]
+
+    def sizes(found: list[int], latest: int | None, first: int, last: int) -> list[int]:
+        heads = [head(LOG, s) for s in found]
+        picked = trailer_heads(heads, None if latest is None else head(LOG, latest), first, last)
+        return [h["tree_size"] for h in picked]
+
+    assert sizes([5, 20, 36], 38, 10, 30) == [20, 36]  # 36 covers all: the latest is not needed
+    assert sizes([20], 25, 10, 30) == [20, 25]  # none covers all yet: the latest closes it
+    assert sizes([25], 25, 10, 30) == [25]
+    assert sizes([], 8, 10, 30) == []  # heads that cover none of it are left out
+    assert sizes([], None, 0, 5) == []
