@@ -150,16 +150,22 @@ def check_event(subject: str, data: bytes, headers: dict[str, str]) -> list[Viol
 
 
 def check_records(records: Iterable[Record]) -> list[Violation]:
-    """Check every message the services published, and every dead letter's origin."""
+    """Check every message the services published, and every dead letter's origin.
+
+    A dead letter is expected of an event a test injected, and of any event of a story such an
+    event began (same correlation id, or caused by it): a test that injects the approval of a
+    case intake never saw makes disbursement's reservation one intake cannot place."""
     violations: list[Violation] = []
-    injected: set[int] = set()
+    by_seq: dict[int, Record] = {}
+    injected_ids: set[str] = set()
     seen: dict[str, int] = {}
     for record in records:
+        by_seq[record.seq] = record
         if record.injected:
-            injected.add(record.seq)
+            injected_ids.add(_event_id(record.data))
             continue
         if record.subject.startswith("vfund.deadletter."):
-            violations.extend(_dead_letter(record, injected))
+            violations.extend(_dead_letter(record, by_seq, injected_ids))
             continue
         found = check_event(record.subject, record.data, record.headers)
         violations.extend(found)
@@ -173,15 +179,26 @@ def check_records(records: Iterable[Record]) -> list[Violation]:
 
 
 def _event_id(data: bytes) -> str:
+    return str(_field(data, "id"))
+
+
+def _field(data: bytes, name: str) -> str:
     try:
-        return str(orjson.loads(data).get("id", "?"))
-    except (orjson.JSONDecodeError, AttributeError):
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
         return "?"
+    return str(event.get(name, "?")) if isinstance(event, dict) else "?"
 
 
-def _dead_letter(record: Record, injected: set[int]) -> list[Violation]:
-    original = int(record.headers.get("Vfund-Stream-Sequence", "0") or 0)
-    if original in injected:
+def _dead_letter(
+    record: Record, by_seq: dict[int, Record], injected_ids: set[str]
+) -> list[Violation]:
+    original = by_seq.get(int(record.headers.get("Vfund-Stream-Sequence", "0") or 0))
+    if original is not None and (
+        original.injected
+        or _field(original.data, "correlationid") in injected_ids
+        or _field(original.data, "causationid") in injected_ids
+    ):
         return []
     service = record.subject.removeprefix("vfund.deadletter.")
     error = record.headers.get("Vfund-Error", "?")
@@ -191,7 +208,7 @@ def _dead_letter(record: Record, injected: set[int]) -> list[Violation]:
             subject,
             _event_id(record.data),
             "(event)",
-            f"dead-lettered by {service} ({error}) though no test injected it",
+            f"dead-lettered by {service} ({error}) though no test injected its story",
         )
     ]
 

@@ -203,6 +203,14 @@ def test_the_stream_check_leaves_injected_events_out_and_accepts_only_their_dead
         ("data.country", "null"),
         ("(event)", "dead-lettered"),
     }
+    # An event of a story that an injected event began may be dead-lettered too.
+    caused = copy.deepcopy(good) | {"id": str(uuid.uuid4()), "correlationid": bad["id"]}
+    story = [
+        records[1],
+        _record(5, subjects.CASE_SUBMITTED, caused, {"Nats-Msg-Id": caused["id"]}),
+        _record(6, "vfund.deadletter.intake", caused, {"Vfund-Stream-Sequence": "5"}),
+    ]
+    assert check_records(story) == []
     twice = check_records([records[0], _record(4, subjects.CASE_SUBMITTED, good, good_headers)])
     assert [v.problem for v in twice] == ["published twice in the stream"]
 
