@@ -25,20 +25,20 @@ ORG_A = d.Organisation("org-a", "Partner A", "LB", "active", 1)
 def account(
     roles: tuple[str, ...] = ("caseworker",), org: str | None = "org-a", **kw: object
 ) -> d.Account:
-    base = dict(
-        account_id="u1",
-        username="u1",
-        display_name="U",
-        email="u@x.org",
-        roles=roles,
-        org_id=org,
-        donor=None,
-        status="active",
-        has_password=True,
-        has_mfa=True,
-        locked_until=None,
-        version=1,
-    )
+    base = {
+        "account_id": "u1",
+        "username": "u1",
+        "display_name": "U",
+        "email": "u@x.org",
+        "roles": roles,
+        "org_id": org,
+        "donor": None,
+        "status": "active",
+        "has_password": True,
+        "has_mfa": True,
+        "locked_until": None,
+        "version": 1,
+    }
     return d.Account(**(base | kw))  # type: ignore[arg-type]
 
 
