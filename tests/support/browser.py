@@ -165,6 +165,7 @@ def sign_in(
 def signed_in(page: Page, site: Site, user: str) -> Page:
     """The page signed in as `user`, reusing a session of an earlier test while it lasts."""
     state = site.states.get(user)
+    page.context.clear_cookies()
     if state is not None:
         page.context.add_cookies(state)
         page.goto("/")
@@ -212,6 +213,7 @@ def invite(
     email: str,
     roles: tuple[str, ...],
     org: str | None = None,
+    donor: str | None = None,
     as_user: str = "admin-1",
 ) -> str:
     """Through /admin/users (roles by their labels); returns the link shown once."""
@@ -224,6 +226,8 @@ def invite(
         page.get_by_label(role, exact=True).check()
     if org is not None:
         page.get_by_label("Organisation", exact=True).select_option(org)
+    if donor is not None:
+        page.get_by_label("Donor name").fill(donor)
     page.get_by_role("button", name="Invite").click()
     link = page.locator(".panel .secret").inner_text().strip()
     assert link.startswith(site.url + "/invitation/"), link

@@ -128,8 +128,9 @@ def test_organisations_register_edit_suspend_reinstate(
         sign_in(theirs, site, person.username, person.password, code=person.codes[0])
     finally:
         context.close()
-    rows = query(site.dsn, "SELECT name, country, status FROM organisations WHERE org_id = $1",
-                 org_id)
+    rows = query(
+        site.dsn, "SELECT name, country, status FROM organisations WHERE org_id = $1", org_id
+    )
     assert tuple(rows[0]) == ("Clinic Partners Amman", "JO", "active")
 
 
@@ -137,8 +138,15 @@ def test_an_organisation_admin_manages_its_own_caseworkers_only(
     page: Page, browser: Browser, site: Site
 ) -> None:
     tag = uuid.uuid4().hex[:8]
-    link = invite(page, site, username=f"cw-{tag}", name=f"Caseworker {tag}",
-                  email=f"cw-{tag}@partner.example", roles=("Caseworker",), as_user="orgadmin-a")
+    link = invite(
+        page,
+        site,
+        username=f"cw-{tag}",
+        name=f"Caseworker {tag}",
+        email=f"cw-{tag}@partner.example",
+        roles=("Caseworker",),
+        as_user="orgadmin-a",
+    )
     page.goto("/admin/users")
     check_accessible(page)
     boxes = page.locator("input[name=roles]")
@@ -160,9 +168,9 @@ def test_an_organisation_admin_manages_its_own_caseworkers_only(
         form={"csrf_token": token, "roles": "admin", "step_up": site.code("orgadmin-a")},
     )
     assert 'class="error-summary"' in answer.text() and "There is a problem" in answer.text()
-    assert query(site.dsn, "SELECT roles FROM accounts WHERE account_id = 'caseworker-a'")[0][0] == [
-        "caseworker"
-    ]
+    assert query(site.dsn, "SELECT roles FROM accounts WHERE account_id = 'caseworker-a'")[0][
+        0
+    ] == ["caseworker"]
     context, newcomer, _ = new_page(browser, site)
     try:
         activate(newcomer, site, link, f"org admin made me {tag}")

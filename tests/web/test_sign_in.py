@@ -42,8 +42,9 @@ def test_failures_answer_the_same_words_slow_down_then_lock(
         wait = 2 * 2 ** (attempt - 3) + 1 if 3 <= attempt < 10 else 1
         moved += wait
         site.move_clock(moved)
-    locked = query(site.dsn, "SELECT locked_until FROM accounts WHERE username = $1",
-                   person.username)[0][0]
+    locked = query(
+        site.dsn, "SELECT locked_until FROM accounts WHERE username = $1", person.username
+    )[0][0]
     assert locked is not None
     # Locked: even the right password is refused, with the same words as before.
     answer = try_password(page, person.username, person.password)
@@ -96,9 +97,19 @@ def test_every_sign_in_gets_a_new_session_id(page: Page, site: Site) -> None:
     assert half != full
     # The half-way session is gone: its cookie opens nothing.
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "__Host-vfund", "value": half, "domain": "127.0.0.1",
-                               "path": "/", "secure": True, "httpOnly": True,
-                               "sameSite": "Lax"}])
+    page.context.add_cookies(
+        [
+            {
+                "name": "__Host-vfund",
+                "value": half,
+                "domain": "127.0.0.1",
+                "path": "/",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     page.goto("/sign-in/code")
     assert page.url.endswith("/sign-in")
 
