@@ -145,15 +145,18 @@ def new_page(
     return context, page, Console(page, site.url)
 
 
-def sign_in(page: Page, site: Site, user: str, password: str | None = None) -> None:
-    """Through the pages, as a person would: username and password, then the code."""
+def sign_in(
+    page: Page, site: Site, user: str, password: str | None = None, code: str | None = None
+) -> None:
+    """Through the pages, as a person would: username and password, then the code (from the
+    app, or `code`: a recovery code, which spares waiting for an unused time step)."""
     page.goto("/sign-in")
     page.get_by_label("Username").fill(user)
     page.get_by_label("Password").fill(password or site.passwords[user])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     if "/sign-in/code" in page.url:
-        page.get_by_label("Code").fill(site.code(user))
+        page.get_by_label("Code").fill(code or site.code(user))
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
     assert "/sign-in" not in page.url, f"{user} could not sign in: {page.url}"
@@ -162,6 +165,7 @@ def sign_in(page: Page, site: Site, user: str, password: str | None = None) -> N
 def signed_in(page: Page, site: Site, user: str) -> Page:
     """The page signed in as `user`, reusing a session of an earlier test while it lasts."""
     state = site.states.get(user)
+    page.context.clear_cookies()
     if state is not None:
         page.context.add_cookies(state)
         page.goto("/")
@@ -190,6 +194,14 @@ class Person:
     password: str
     secret: str
     codes: tuple[str, ...]
+    # The session the activation left signed in (a second browser's, for the tests).
+    cookies: tuple[Any, ...]
+
+    def elsewhere(self, browser: Browser, site: Site) -> tuple[BrowserContext, Page]:
+        """Another browser context, signed in as this person (the activation's session)."""
+        context, page, _ = new_page(browser, site)
+        context.add_cookies(list(self.cookies))
+        return context, page
 
 
 def invite(
@@ -201,6 +213,7 @@ def invite(
     email: str,
     roles: tuple[str, ...],
     org: str | None = None,
+    donor: str | None = None,
     as_user: str = "admin-1",
 ) -> str:
     """Through /admin/users (roles by their labels); returns the link shown once."""
@@ -213,6 +226,8 @@ def invite(
         page.get_by_label(role, exact=True).check()
     if org is not None:
         page.get_by_label("Organisation", exact=True).select_option(org)
+    if donor is not None:
+        page.get_by_label("Donor name").fill(donor)
     page.get_by_role("button", name="Invite").click()
     link = page.locator(".panel .secret").inner_text().strip()
     assert link.startswith(site.url + "/invitation/"), link
@@ -249,8 +264,9 @@ def new_person(
         page.context.clear_cookies()
         password = f"a long pass phrase {tag}"
         secret, codes = activate(page, site, link, password)
+        cookies = tuple(context.cookies())
     finally:
         context.close()
     site.secrets[username] = secret
     site.passwords[username] = password
-    return Person(username, name, password, secret, tuple(codes))
+    return Person(username, name, password, secret, tuple(codes), cookies)

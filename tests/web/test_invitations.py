@@ -15,8 +15,17 @@ from support.browser import Site, check_accessible, new_page, signed_in
 from dev.stack import Stack
 
 
-def invite(page: Page, site: Site, *, username: str, name: str, email: str, role: str,
-           org: str | None = None, as_user: str = "admin-1") -> str:
+def invite(
+    page: Page,
+    site: Site,
+    *,
+    username: str,
+    name: str,
+    email: str,
+    role: str,
+    org: str | None = None,
+    as_user: str = "admin-1",
+) -> str:
     """Through /admin/users; returns the invitation link shown once."""
     signed_in(page, site, as_user)
     page.goto("/admin/users")
@@ -61,8 +70,9 @@ def test_invite_activate_enrol_sign_in_and_out(
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     username, name, email = f"anna-{tag}", f"Anna Invitee {tag}", f"anna-{tag}@partner.example"
-    link = invite(page, site, username=username, name=name, email=email,
-                  role="Caseworker", org="org-a")
+    link = invite(
+        page, site, username=username, name=name, email=email, role="Caseworker", org="org-a"
+    )
     context, newcomer, console = new_page(browser, site)
     try:
         password = f"correct horse battery {tag}"
@@ -89,16 +99,28 @@ def test_invite_activate_enrol_sign_in_and_out(
     finally:
         context.close()
 
-    account_id = query(site.dsn, "SELECT account_id FROM accounts WHERE username = $1", username)[0][0]
+    account_id = query(site.dsn, "SELECT account_id FROM accounts WHERE username = $1", username)[
+        0
+    ][0]
+
     # The events name the account by its id, never by name or e-mail.
     def events() -> list[tuple[str, dict]]:
-        return [(s, json.loads(d)) for s, d, _ in stream_messages(stack.nats_url, "vfund.web.>")
-                if account_id in d.decode()]
+        return [
+            (s, json.loads(d))
+            for s, d, _ in stream_messages(stack.nats_url, "vfund.web.>")
+            if account_id in d.decode()
+        ]
 
-    kinds = wait_for(lambda: (e := events()) and len({s for s, _ in e}) >= 3 and e,
-                     what="the account's events in the stream")
+    kinds = wait_for(
+        lambda: (e := events()) and len({s for s, _ in e}) >= 3 and e,
+        what="the account's events in the stream",
+    )
     subjects = {s for s, _ in kinds}
-    assert {"vfund.web.user.invited", "vfund.web.user.activated", "vfund.web.user.signed_in"} <= subjects
+    assert {
+        "vfund.web.user.invited",
+        "vfund.web.user.activated",
+        "vfund.web.user.signed_in",
+    } <= subjects
     for subject, event in kinds:
         text = json.dumps(event)
         assert name not in text and email not in text and username not in text, subject
@@ -106,14 +128,24 @@ def test_invite_activate_enrol_sign_in_and_out(
     signed = [e["data"] for s, e in kinds if s == "vfund.web.user.signed_in"]
     assert {"user_id": account_id, "method": "password", "mfa": True} in signed
     invited = next(e["data"] for s, e in kinds if s == "vfund.web.user.invited")
-    assert invited == {"user_id": account_id, "roles": ["caseworker"], "org_id": "org-a",
-                       "by": "admin-1"}
+    assert invited == {
+        "user_id": account_id,
+        "roles": ["caseworker"],
+        "org_id": "org-a",
+        "by": "admin-1",
+    }
 
 
 def test_a_recovery_code_signs_in_once(page: Page, browser: Browser, site: Site) -> None:
     tag = uuid.uuid4().hex[:8]
-    link = invite(page, site, username=f"rec-{tag}", name=f"Rec {tag}",
-                  email=f"rec-{tag}@fund.example", role="Auditor")
+    link = invite(
+        page,
+        site,
+        username=f"rec-{tag}",
+        name=f"Rec {tag}",
+        email=f"rec-{tag}@fund.example",
+        role="Auditor",
+    )
     context, person, _ = new_page(browser, site)
     try:
         password = f"recovery test password {tag}"
@@ -142,8 +174,14 @@ def test_a_recovery_code_signs_in_once(page: Page, browser: Browser, site: Site)
 
 def test_an_expired_invitation_is_refused(page: Page, browser: Browser, site: Site) -> None:
     tag = uuid.uuid4().hex[:8]
-    link = invite(page, site, username=f"late-{tag}", name=f"Late {tag}",
-                  email=f"late-{tag}@fund.example", role="Auditor")
+    link = invite(
+        page,
+        site,
+        username=f"late-{tag}",
+        name=f"Late {tag}",
+        email=f"late-{tag}@fund.example",
+        role="Auditor",
+    )
     site.move_clock(48 * 3600 + 60)
     context, late, _ = new_page(browser, site)
     try:

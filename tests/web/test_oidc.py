@@ -32,11 +32,15 @@ def provider(stack: Stack, site: Site) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, str(PROVIDER), str(port)], stdout=log, stderr=log)
     try:
         wait_for(lambda: _up(issuer), timeout=30, what="the OpenID provider")
-        stack.restart("web", kill=False, env={
-            "VFUND_OIDC_ISSUER": issuer,
-            "VFUND_OIDC_CLIENT_ID": "vfund-web",
-            "VFUND_OIDC_CLIENT_SECRET": secrets.token_urlsafe(24),
-        })
+        stack.restart(
+            "web",
+            kill=False,
+            env={
+                "VFUND_OIDC_ISSUER": issuer,
+                "VFUND_OIDC_CLIENT_ID": "vfund-web",
+                "VFUND_OIDC_CLIENT_SECRET": secrets.token_urlsafe(24),
+            },
+        )
         site.url = stack.services["web"].url
         yield issuer
     finally:
@@ -86,9 +90,14 @@ def test_a_linked_identity_signs_in_and_an_unlinked_one_is_refused(
         assert "/sign-in" in staff.url
     finally:
         context.close()
-    signed = wait_for(lambda: [d for s, d, _ in stream_messages(stack.nats_url, "vfund.web.user.signed_in")
-                               if b'"method":"oidc"' in d and b"manager-2" in d],
-                      what="the single sign-on's signed_in event")
+    signed = wait_for(
+        lambda: [
+            d
+            for s, d, _ in stream_messages(stack.nats_url, "vfund.web.user.signed_in")
+            if b'"method":"oidc"' in d and b"manager-2" in d
+        ],
+        what="the single sign-on's signed_in event",
+    )
     assert subject.encode() not in signed[0]
 
 
@@ -96,15 +105,24 @@ def test_the_provider_insists_on_pkce_and_nonce_and_a_forged_state_is_refused(
     page: Page, site: Site, provider: str
 ) -> None:
     authorize = httpx.get(provider + "/.well-known/openid-configuration").json()[
-        "authorization_endpoint"]
-    asked = {"client_id": "vfund-web", "response_type": "code", "scope": "openid",
-             "state": "s", "redirect_uri": site.url + "/sign-in/oidc/callback"}
+        "authorization_endpoint"
+    ]
+    asked = {
+        "client_id": "vfund-web",
+        "response_type": "code",
+        "scope": "openid",
+        "state": "s",
+        "redirect_uri": site.url + "/sign-in/oidc/callback",
+    }
     for missing in ({"nonce": "n"}, {"code_challenge": "x" * 43, "code_challenge_method": "S256"}):
         # Without PKCE, or without a nonce, the provider gives no code.
         answer = httpx.post(authorize, params=asked | missing, data={"sub": "someone"})
         assert "code=" not in answer.headers.get("location", ""), answer.headers
-    given = httpx.post(authorize, data={"sub": "someone"}, params=asked | {
-        "nonce": "n", "code_challenge": "x" * 43, "code_challenge_method": "S256"})
+    given = httpx.post(
+        authorize,
+        data={"sub": "someone"},
+        params=asked | {"nonce": "n", "code_challenge": "x" * 43, "code_challenge_method": "S256"},
+    )
     assert "code=" in given.headers["location"], "with both, the same request gets a code"
     # Our own flow got through that provider (previous test); a callback with another state
     # than the one this browser started with gets nowhere.

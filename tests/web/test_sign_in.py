@@ -8,7 +8,7 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 from support import query
-from support.browser import Site, check_accessible, new_page, new_person, sign_in, signed_in
+from support.browser import Site, check_accessible, new_person, sign_in, signed_in
 
 
 def try_password(page: Page, username: str, password: str) -> str:
@@ -42,8 +42,9 @@ def test_failures_answer_the_same_words_slow_down_then_lock(
         wait = 2 * 2 ** (attempt - 3) + 1 if 3 <= attempt < 10 else 1
         moved += wait
         site.move_clock(moved)
-    locked = query(site.dsn, "SELECT locked_until FROM accounts WHERE username = $1",
-                   person.username)[0][0]
+    locked = query(
+        site.dsn, "SELECT locked_until FROM accounts WHERE username = $1", person.username
+    )[0][0]
     assert locked is not None
     # Locked: even the right password is refused, with the same words as before.
     answer = try_password(page, person.username, person.password)
@@ -57,7 +58,7 @@ def test_failures_answer_the_same_words_slow_down_then_lock(
     page.get_by_role("button", name="Unlock").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     page.context.clear_cookies()
-    sign_in(page, site, person.username, person.password)
+    sign_in(page, site, person.username, person.password, code=person.codes[0])
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {person.name}")
 
 
@@ -74,7 +75,7 @@ def test_a_session_ends_after_30_minutes_idle(page: Page, site: Site) -> None:
 
 
 def test_a_session_ends_after_12_hours_however_busy(page: Page, site: Site) -> None:
-    sign_in(page, site, "auditor-1")
+    sign_in(page, site, "donor-1")
     for step in range(1, 25):  # a page every 29 minutes: never idle
         site.move_clock(step * 29 * 60)
         page.goto("/")
@@ -96,9 +97,19 @@ def test_every_sign_in_gets_a_new_session_id(page: Page, site: Site) -> None:
     assert half != full
     # The half-way session is gone: its cookie opens nothing.
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "__Host-vfund", "value": half, "domain": "127.0.0.1",
-                               "path": "/", "secure": True, "httpOnly": True,
-                               "sameSite": "Lax"}])
+    page.context.add_cookies(
+        [
+            {
+                "name": "__Host-vfund",
+                "value": half,
+                "domain": "127.0.0.1",
+                "path": "/",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     page.goto("/sign-in/code")
     assert page.url.endswith("/sign-in")
 
@@ -106,11 +117,10 @@ def test_every_sign_in_gets_a_new_session_id(page: Page, site: Site) -> None:
 def test_sign_out_my_other_sessions(page: Page, browser: Browser, site: Site) -> None:
     person = new_person(browser, site)
     sign_in(page, site, person.username, person.password)
-    context, elsewhere, _ = new_page(browser, site)
+    context, elsewhere = person.elsewhere(browser, site)
     try:
-        sign_in(elsewhere, site, person.username, person.password)
         page.goto("/account")
-        assert page.locator("table tbody tr").count() >= 2  # this one, the other (activation's)
+        expect(page.locator("table tbody tr")).to_have_count(2)
         check_accessible(page)
         page.get_by_role("button", name="Sign out my other sessions").click()
         expect(page.get_by_role("status")).to_have_text("Your other sessions have ended.")
@@ -126,9 +136,8 @@ def test_a_password_change_ends_every_other_session(
 ) -> None:
     person = new_person(browser, site)
     sign_in(page, site, person.username, person.password)
-    context, elsewhere, _ = new_page(browser, site)
+    context, elsewhere = person.elsewhere(browser, site)
     try:
-        sign_in(elsewhere, site, person.username, person.password)
         page.goto("/account")
         page.get_by_label("Current password").fill("wrong one")
         page.get_by_label("New password", exact=True).fill("short")
@@ -153,6 +162,6 @@ def test_a_password_change_ends_every_other_session(
         assert "The username or password is not right" in try_password(
             page, person.username, person.password
         )
-        sign_in(page, site, person.username, new)
+        sign_in(page, site, person.username, new, code=person.codes[0])
     finally:
         context.close()
