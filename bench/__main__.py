@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, decision, flows, raw, system
+from bench import audit, decision, flows, raw, system, web
 from bench.report import Json, markdown
 from dev.stack import Stack
 
@@ -32,6 +32,7 @@ class Sizes:
     audit_k: int
     verify_n: int
     tree_size: int
+    web_n: int
 
     @classmethod
     def scaled(cls, scale: float, concurrency: int) -> Sizes:
@@ -48,6 +49,7 @@ class Sizes:
             audit_k=at(20_000, 200),
             verify_n=at(200_000, 2000),
             tree_size=at(1_000_000, 1024),
+            web_n=at(2000, 40),
         )
 
 
@@ -112,12 +114,15 @@ async def measure_running(stack: Stack, sizes: Sizes) -> Json:
     )
     log("audit: offline verification")
     verified = audit.verification(*await audit.export_lines(target.db_dsn("audit"), sizes.verify_n))
+    log(f"web: {sizes.web_n} pages by {c} signed-in people, and the same backend calls direct")
+    web_figures = await web.measure(stack, n=sizes.web_n, concurrency=c)
     return {
         "raw": raw_figures,
         "intake": intake,
         "propagation": propagation,
         "decision": decided,
         "audit": {"append": appended, "verify": verified},
+        "web": web_figures,
         "memory": system.memory(stack),
     }
 
@@ -144,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         stack = system.start_stack(root)
         try:
             data |= asyncio.run(measure_running(stack, sizes))
+            log("web: the sign-in page and a case page in Chromium on a slow link")
+            data["web"]["slow_link"] = web.slow_link(stack, Path(tmp) / "chromium")
         finally:
             stack.stop()
     log(f"audit: tree head and proofs at {sizes.tree_size} entries")

@@ -66,13 +66,20 @@ async def _funding(http: Http, target: Target) -> None:
         "iban": "CH9300762011623852957",
         "bic": "UBSWCHZH80A",
     }
-    payee = await _post(http, target, f"{url}/payees", user="finance-1", body=account,
-                        what="POST /payees")
+    payee = await _post(
+        http, target, f"{url}/payees", user="finance-1", body=account, what="POST /payees"
+    )
     payee_id = payee.get("payee_id") or payee.get("id")
     if payee_id and payee.get("status") not in (None, "active", "confirmed"):
         # Payees are under four eyes: a second finance officer confirms.
-        await _post(http, target, f"{url}/payees/{payee_id}/confirm", user="finance-2", body={},
-                    what="POST /payees/{id}/confirm")
+        await _post(
+            http,
+            target,
+            f"{url}/payees/{payee_id}/confirm",
+            user="finance-2",
+            body={},
+            what="POST /payees/{id}/confirm",
+        )
 
 
 DECISION = {
@@ -134,9 +141,7 @@ async def measure(
         return {"status": f"unavailable: {why}"}
 
 
-async def _measure(
-    target: Target, *, n: int, burst: int, cpu: CpuMeter, wait_s: float
-) -> Json:
+async def _measure(target: Target, *, n: int, burst: int, cpu: CpuMeter, wait_s: float) -> Json:
     """The flow's saturating rate first (a burst of decisions posted by 16 managers at once,
     timed to the last payment.scheduled), then n decisions at half that rate, open loop. As in
     the propagation stage, a first pass at that rate warms the system up (not measured) and
@@ -171,7 +176,11 @@ async def _measure(
 
                 return one
 
-            flood, warm, paced = cases[:burst], cases[burst:burst + warm_n], cases[burst + warm_n:]
+            flood, warm, paced = (
+                cases[:burst],
+                cases[burst : burst + warm_n],
+                cases[burst + warm_n :],
+            )
             began = time.time()
             await closed_loop(burst, 16, decide(flood))
             await arrivals.wait_for(flood, wait_s)

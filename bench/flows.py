@@ -64,9 +64,7 @@ async def submit(http: Http, target: Target) -> str:
     return str(response.json()["case_id"])
 
 
-async def intake(
-    target: Target, *, n: int, concurrency: int, raw_c: Json, cpu: CpuMeter
-) -> Json:
+async def intake(target: Target, *, n: int, concurrency: int, raw_c: Json, cpu: CpuMeter) -> Json:
     """Closed loop: `concurrency` caseworkers submitting n cases as fast as they are answered;
     with the CPU each process used meanwhile (the consumers downstream work at the same time)."""
     async with client(concurrency) as http:

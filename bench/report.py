@@ -253,6 +253,12 @@ def markdown(data: Json) -> str:
         "|---|---|",
         *(f"| {a} | {b} |" for a, b in raw_rows(data)),
         "",
+        "Web (signed-in people browsing, against the same backend calls made directly):",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        *(f"| {a} | {b} |" for a, b in web_rows(data)),
+        "",
         "CPU time by process (ms of CPU; every process shares the same cores):",
         "",
         "| process | per case, intake saturated | per decision, at half rate |",
@@ -261,3 +267,45 @@ def markdown(data: Json) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def web_rows(data: Json) -> list[tuple[str, str]]:
+    def g(*path: str) -> Any:
+        return _get(data, "web", *path)
+
+    def pair(a: tuple[str, ...], b: tuple[str, ...], unit: str = "") -> str:
+        return f"{_num(g(*a))} / {_num(g(*b))}{unit}"
+
+    out = [
+        (
+            f"pages/s at {_num(g('browsing', 'clients'))} clients (direct API calls/s)",
+            f"{_num(g('browsing', 'pages_per_s'), '/s')}"
+            f" ({_num(g('browsing', 'api_calls_per_s'), '/s')},"
+            f" ratio {_pct(g('browsing', 'ratio'))})",
+        ),
+        (
+            "page time p50 / p99 (direct API p50 / p99; ratios)",
+            pair(("browsing", "pages", "p50_ms"), ("browsing", "pages", "p99_ms"), " ms")
+            + f" ({pair(('browsing', 'api', 'p50_ms'), ('browsing', 'api', 'p99_ms'), ' ms')};"
+            + f" {pair(('browsing', 'p50_ratio'), ('browsing', 'p99_ratio'))})",
+        ),
+    ]
+    for path, sizes in (g("bytes", "pages") or {}).items():
+        out.append(
+            (
+                f"bytes over the wire, {path} (first visit / next)",
+                f"{_num(sizes.get('first_visit_bytes'))} / {_num(sizes.get('next_visit_bytes'))} B",
+            )
+        )
+    out += [
+        (
+            "slow link: sign-in usable, first visit / next",
+            pair(("slow_link", "sign_in_first_visit_ms"), ("slow_link", "sign_in_next_visit_ms"))
+            + " ms",
+        ),
+        (
+            f"slow link: {g('slow_link', 'case_page')} usable",
+            _num(g("slow_link", "case_page_ms"), " ms"),
+        ),
+    ]
+    return out

@@ -69,7 +69,7 @@ def test_bench_produces_every_figure(tmp_path: Path) -> None:
     ]:
         _positive(data, *path)
     assert data["audit"]["verify"]["ok"] and data["audit"]["verify"]["same_root"]
-    assert set(data["memory"]) == {"intake", "assessment", "disbursement", "audit"}
+    assert set(data["memory"]) == {"intake", "assessment", "disbursement", "audit", "web"}
     for name in data["memory"]:
         _positive(data, "memory", name, "rss_mb")
     assert data["decision"]["status"] == "ok", data["decision"]
@@ -83,11 +83,21 @@ def test_bench_produces_every_figure(tmp_path: Path) -> None:
         ("intake", "cpu_ms_per_case", "per_unit_ms", "intake"),
         ("intake", "cpu_ms_per_case", "per_unit_ms", "postgresql"),
         ("decision", "cpu_ms_per_decision", "per_unit_ms", "disbursement"),
+        ("web", "browsing", "pages_per_s"),
+        ("web", "browsing", "api_calls_per_s"),
+        ("web", "browsing", "ratio"),
+        ("web", "browsing", "pages", "p99_ms"),
+        ("web", "bytes", "assets_bytes"),
+        ("web", "bytes", "pages", "/", "first_visit_bytes"),
+        ("web", "bytes", "pages", "/", "next_visit_bytes"),
+        ("web", "slow_link", "sign_in_first_visit_ms"),
+        ("web", "slow_link", "case_page_ms"),
     ]:
         _positive(data, *path)
     table = report.markdown(data)
     assert "| intake: cases/s at" in table and "raw limit (same run)" in table
     assert "| disbursement |" in table
+    assert "| pages/s at" in table and "slow link: sign-in usable" in table
 
 
 def test_launcher_timing_reads_the_ready_line(tmp_path: Path) -> None:
