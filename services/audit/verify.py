@@ -19,11 +19,17 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from services.audit.domain.heads import load_public_key
 from services.audit.settings import VerifierSettings
 from services.audit.verifier.against import ServiceProofs
-from services.audit.verifier.verdict import Against, VerifyResult, verify_export
+from services.audit.verifier.verdict import Against, Verdict, VerifyResult, verify_export
 
 # Below this, starting processes costs more than it saves.
 PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 EXIT_PROVEN, EXIT_FAILED, EXIT_USAGE, EXIT_UNPROVEN = 0, 1, 2, 3
+EXIT_STATUS = {
+    Verdict.OK: EXIT_PROVEN,
+    Verdict.UNSIGNED: EXIT_PROVEN,  # only with --allow-unsigned
+    Verdict.FAIL: EXIT_FAILED,
+    Verdict.UNPROVEN: EXIT_UNPROVEN,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vfund audit verify: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(result.message)
-    if result.ok:
-        return EXIT_PROVEN
-    return EXIT_UNPROVEN if result.message.startswith("UNPROVEN") else EXIT_FAILED
+    return EXIT_STATUS[result.verdict]
 
 
 def _parser() -> argparse.ArgumentParser:

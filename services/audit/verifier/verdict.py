@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from services.audit.domain import merkle
@@ -33,6 +34,13 @@ class Against:
     prove: Prover
 
 
+class Verdict(StrEnum):
+    OK = "OK"
+    FAIL = "FAIL"
+    UNPROVEN = "UNPROVEN"
+    UNSIGNED = "UNSIGNED"
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """The verdict; on failure, where: a log index and export line, or a tree head.
@@ -52,6 +60,7 @@ class VerifyResult:
     proven: bool = False
     first_index: int = 0
     unproven: tuple[int, int] | None = None  # the first run of entries no head covers
+    verdict: Verdict = Verdict.FAIL
 
 
 def verify_export(
@@ -88,7 +97,8 @@ def verify_export(
     unchecked = [c for c in checked if c.outcome is Outcome.UNCHECKABLE]
     if gaps or unchecked or not holding:  # an empty export proves nothing either
         return _unproven(base, tree, gaps, holding, unchecked, allow_unsigned=allow_unsigned)
-    return replace(base, ok=True, proven=True, message=f"OK: {_entries(tree)}, {_heads(holding)}")
+    message = f"OK: {_entries(tree)}, {_heads(holding)}"
+    return replace(base, ok=True, proven=True, message=message, verdict=Verdict.OK)
 
 
 def _bad_entry(bad: BadEntry) -> VerifyResult:
@@ -218,8 +228,9 @@ def _unproven(
     first_gap = gaps[0] if gaps else None
     if allow_unsigned:
         message = f"UNSIGNED: {said} (accepted: --allow-unsigned)"
-        return replace(base, ok=True, message=message, unproven=first_gap)
-    return replace(base, message=f"UNPROVEN: {said}", unproven=first_gap)
+        return replace(base, ok=True, message=message, unproven=first_gap, verdict=Verdict.UNSIGNED)
+    message = f"UNPROVEN: {said}"
+    return replace(base, message=message, unproven=first_gap, verdict=Verdict.UNPROVEN)
 
 
 def _entries(tree: MemoryTree) -> str:

@@ -25,7 +25,7 @@ from support.audit_exports import (
 
 from services.audit.domain.export import HEADS_PER_EXPORT, head_cuts, trailer_heads
 from services.audit.domain.locate import InclusionAnswer
-from services.audit.verifier.verdict import Against, VerifyResult, verify_export
+from services.audit.verifier.verdict import Against, Verdict, VerifyResult, verify_export
 from services.audit.verify import main
 
 LOG = log(40)
@@ -53,7 +53,7 @@ def honest_service(entries: list[dict[str, Any]] = LOG) -> Against:
 
 def test_a_whole_export_proves_itself_with_its_trailer() -> None:
     result = verify(export_lines(LOG, 0, 39, [8, 16, 40]))
-    assert result.ok and result.proven, result.message
+    assert result.ok and result.proven and result.verdict == Verdict.OK, result.message
     assert result.message.startswith("OK: 40 entries, root ")
     assert result.root_hash == head(LOG, 40)["root_hash"]
     assert result.heads_checked == 3
@@ -72,12 +72,12 @@ def test_a_part_of_the_log_proves_itself_with_range_proofs() -> None:
 def test_an_export_without_a_signed_head_is_not_ok() -> None:
     lines = export_lines(LOG, 0, 39, [])
     result = verify(lines)
-    assert not result.ok and not result.proven
+    assert not result.ok and not result.proven and result.verdict == Verdict.UNPROVEN
     assert result.message.startswith("UNPROVEN: 40 entries, root ")
     assert "no signed tree head covers them" in result.message
     assert result.unproven == (0, 40)
     allowed = verify(lines, allow_unsigned=True)
-    assert allowed.ok and not allowed.proven
+    assert allowed.ok and not allowed.proven and allowed.verdict == Verdict.UNSIGNED
     assert allowed.message.startswith("UNSIGNED: ") and "--allow-unsigned" in allowed.message
 
 
