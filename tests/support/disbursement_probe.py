@@ -33,14 +33,19 @@ def approval(
         approved_items=[Item(item_id=f"item-{n + 1}", category=c, amount=a, currency=ccy)
                         for n, (c, a, ccy) in enumerate(items)],
     )  # fmt: skip
-    return new_event(subjects.CASE_APPROVED, data, service="assessment", subject=case_id,
-                     actor="manager-1")
+    return new_event(
+        subjects.CASE_APPROVED, data, service="assessment", subject=case_id, actor="manager-1"
+    )
 
 
 def withdrawal(case_id: str) -> CloudEvent[CaseWithdrawn]:
-    return new_event(subjects.CASE_WITHDRAWN,
-                     CaseWithdrawn(case_id=case_id, reason="no_longer_needed"),
-                     service="intake", subject=case_id, actor="caseworker-a")
+    return new_event(
+        subjects.CASE_WITHDRAWN,
+        CaseWithdrawn(case_id=case_id, reason="no_longer_needed"),
+        service="intake",
+        subject=case_id,
+        actor="caseworker-a",
+    )
 
 
 def inject(stack: Stack, event: CloudEvent[Any], subject: str) -> None:
@@ -73,14 +78,58 @@ def create_grant(api: Api, **kw: Any) -> dict[str, Any]:
 
 
 def active_payee(api: Api, org_id: str, *, iban: str = IBAN_DE, default: bool = True) -> str:
-    resp = api.post("disbursement", "/payees", user="finance-1", json={
-        "org_id": org_id, "kind": "organisation", "name": "Partner NGO", "iban": iban,
-        "default": default})
+    resp = api.post(
+        "disbursement",
+        "/payees",
+        user="finance-1",
+        json={
+            "org_id": org_id,
+            "kind": "organisation",
+            "name": "Partner NGO",
+            "iban": iban,
+            "default": default,
+        },
+    )
     assert resp.status_code == 201, resp.text
     payee_id: str = resp.json()["payee_id"]
-    confirmed = api.post("disbursement", f"/payees/{payee_id}/confirm", user="finance-2")
+    confirmed = api.post(
+        "disbursement",
+        f"/payees/{payee_id}/confirm",
+        user="finance-2",
+        headers={"If-Match": resp.headers["ETag"]},
+    )
     assert confirmed.status_code == 200, confirmed.text
     return payee_id
+
+
+def approve_batch(api: Api, batch: dict[str, Any], user: str = "finance-2") -> Any:
+    """A second officer approves the batch as it was shown to them (its version)."""
+    return api.post(
+        "disbursement",
+        f"/batches/{batch['batch_id']}/approve",
+        user=user,
+        headers={"If-Match": f'"{batch["version"]}"'},
+    )
+
+
+def confirmed_rate(api: Api, base: str, quote: str, rate: str, as_of: str) -> dict[str, Any]:
+    """A rate proposed by finance-1 and confirmed by finance-2: in effect."""
+    proposed = api.post(
+        "disbursement",
+        "/fx-rates",
+        user="finance-1",
+        json={"base": base, "quote": quote, "rate": rate, "as_of": as_of},
+    )
+    assert proposed.status_code == 201, proposed.text
+    confirmed = api.post(
+        "disbursement",
+        f"/fx-rates/{proposed.json()['rate_id']}/confirm",
+        user="finance-2",
+        headers={"If-Match": proposed.headers["ETag"]},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    body: dict[str, Any] = confirmed.json()
+    return body
 
 
 def payments_of(api: Api, case_id: str) -> list[dict[str, Any]]:
@@ -109,11 +158,14 @@ def conserved(stack: Stack) -> None:
     """Per grant: amount = available + reserved + disbursed, all of them >= 0."""
     rows = db(stack, "SELECT * FROM grants")
     for r in rows:
-        assert r["amount_minor"] == (r["available_minor"] + r["reserved_minor"]
-                                     + r["disbursed_minor"]), dict(r)
+        assert r["amount_minor"] == (
+            r["available_minor"] + r["reserved_minor"] + r["disbursed_minor"]
+        ), dict(r)
         assert min(r["available_minor"], r["reserved_minor"], r["disbursed_minor"]) >= 0
-    over = db(stack, "SELECT case_id FROM reservations WHERE disbursed_minor + released_minor"
-                     " > amount_minor")
+    over = db(
+        stack,
+        "SELECT case_id FROM reservations WHERE disbursed_minor + released_minor > amount_minor",
+    )
     assert not over
 
 
