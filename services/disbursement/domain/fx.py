@@ -41,7 +41,9 @@ class FxRate:
 
 def plain(value: Decimal) -> str:
     """A decimal as people write it: no exponent, no trailing zeros ('10', '0.000001')."""
-    return format(value.normalize(), "f")
+    with localcontext() as ctx:
+        ctx.prec = 60  # a rate has up to 30 digits: normalizing must not round it
+        return format(value.normalize(), "f")
 
 
 def fx_rate(*, base: str, quote: str, rate: Decimal, as_of: date, today: date) -> FxRate:

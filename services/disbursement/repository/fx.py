@@ -59,7 +59,7 @@ def _review_of(data: dict[str, Any] | None) -> Review | None:
 
 
 def entry_of(row: asyncpg.Record) -> RateEntry:
-    rate = FxRate(row["base"], row["quote"], row["rate"].normalize(), row["as_of"])
+    rate = FxRate(row["base"], row["quote"], row["rate"], row["as_of"])
     return RateEntry(
         row["rate_id"],
         rate,
@@ -145,7 +145,7 @@ async def confirmed_rates(conn: Connection, *, today: date) -> list[FxRate]:
         " WHERE status = 'confirmed' AND as_of <= $1 ORDER BY base, quote, as_of DESC",
         today,
     )
-    return [FxRate(r["base"], r["quote"], r["rate"].normalize(), r["as_of"]) for r in rows]
+    return [FxRate(r["base"], r["quote"], r["rate"], r["as_of"]) for r in rows]
 
 
 async def list_rates(
