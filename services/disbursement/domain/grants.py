@@ -160,7 +160,7 @@ def create_grant(
 
 def adjust_grant(grant: Grant, delta: Money, reason: str | None = None) -> Outcome[Grant]:
     """Top up (delta > 0) or reduce (delta < 0); never below what is reserved or disbursed,
-    never above the largest amount a grant may hold."""
+    never to nothing, never above the largest amount a grant may hold."""
     if delta.currency != grant.currency:
         raise invalid(
             "currency_mismatch",
@@ -172,6 +172,8 @@ def adjust_grant(grant: Grant, delta: Money, reason: str | None = None) -> Outco
     if grant.available.minor + delta.minor < 0:
         committed = grant.reserved + grant.disbursed
         raise conflict("grant_below_committed", f"amount cannot drop below {committed} committed")
+    if grant.amount.minor + delta.minor <= 0:
+        raise conflict("grant_amount_not_positive", "a grant keeps an amount above zero")
     if grant.amount.minor + delta.minor > largest(grant.currency).minor:
         limit = largest(grant.currency)
         raise invalid("grant_amount_too_large", f"a grant holds at most {limit}", field="delta")

@@ -62,6 +62,12 @@ def test_amounts_are_parsed_exactly_or_refused_naming_the_field(
     assert signed_money_of("-250.00", "CHF", field="delta") == Money(-25000, "CHF")
 
 
+def test_a_grant_keeps_an_amount_above_zero() -> None:
+    err = refusal(lambda: adjust_grant(grant("10.00"), Money(-1000, "CHF")))
+    assert (err.code, err.refusal) == ("grant_amount_not_positive", "conflict")
+    assert adjust_grant(grant("10.00"), Money(-999, "CHF")).state.amount == money("0.01")
+
+
 def test_a_grant_never_holds_more_than_the_largest_amount() -> None:
     full = grant("999999999999.00")
     err = refusal(lambda: adjust_grant(full, money("1.00")))

@@ -127,6 +127,9 @@ class Ledger(RuleBasedStateMachine):
         if grant.available.minor + delta < 0:
             assert refused(lambda: d.adjust_grant(grant, change)) == "grant_below_committed"
             return
+        if grant.amount.minor + delta == 0:  # nothing committed, and all of it taken away
+            assert refused(lambda: d.adjust_grant(grant, change)) == "grant_amount_not_positive"
+            return
         self.grants[grant.grant_id] = d.adjust_grant(grant, change).state
         if delta > 0:
             self.retry()
