@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi.responses import JSONResponse
 
 from services.disbursement import views
+from services.disbursement.commands import check_reviewed
 from services.disbursement.context import DisbursementContext
 from services.disbursement.domain.batches import (
     approve_batch,
@@ -22,7 +23,7 @@ from services.disbursement.schemas import BatchIn
 from services.disbursement.wire import Cause, enqueue
 from shared import idempotency
 from shared.db import Connection
-from shared.deps import check_if_match, etag
+from shared.deps import etag
 
 
 async def create(
@@ -76,7 +77,7 @@ async def approve(
         found = await batches.get_batch(tx, batch_id=batch_id, lock=True)
         if found is None:
             raise missing(f"batch {batch_id}")
-        check_if_match(if_match, found[1], required=True)
+        check_reviewed(if_match, found[1])
         approved = approve_batch(found[0], approved_by=cause.actor, at=ctx.clock())
         version = await batches.save_batch(tx, batch=approved.state)
         await enqueue(tx, approved.events, cause)

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi.responses import JSONResponse
 
 from services.disbursement import views
-from services.disbursement.commands import budget
+from services.disbursement.commands import budget, check_reviewed
 from services.disbursement.context import DisbursementContext
 from services.disbursement.domain import fx
 from services.disbursement.domain.common import DomainEvent, conflict, missing
@@ -20,7 +20,7 @@ from services.disbursement.schemas import FxRateIn
 from services.disbursement.wire import Cause, enqueue
 from shared import idempotency
 from shared.db import Connection
-from shared.deps import check_if_match, etag
+from shared.deps import etag
 
 
 async def propose(
@@ -78,7 +78,7 @@ async def _decide(
         row = await rates.lock_rate(tx, rate_id=rate_id)
         if row is None:
             raise missing(f"rate {rate_id}")
-        check_if_match(if_match, row["version"], required=True)
+        check_reviewed(if_match, row["version"])
         entry = rates.entry_of(row)
         review = fx.review(entry.rate, rates.references_of(row), ctx.settings.fx_max_deviation)
         if confirm:

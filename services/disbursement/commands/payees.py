@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi.responses import JSONResponse
 
 from services.disbursement import views
+from services.disbursement.commands import check_reviewed
 from services.disbursement.context import DisbursementContext
 from services.disbursement.domain.common import DomainEvent, missing
 from services.disbursement.domain.payees import (
@@ -85,7 +86,7 @@ async def confirm(
         found = await payees.get_payee(tx, payee_id=payee_id, lock=True)
         if found is None:
             raise missing(f"payee {payee_id}")
-        check_if_match(if_match, found[1], required=True)
+        check_reviewed(if_match, found[1])
         confirmed = confirm_payee(found[0], confirmed_by=cause.actor)
         version = await payees.save_payee(tx, payee=confirmed.state)
         events: list[DomainEvent] = list(confirmed.events)
