@@ -14,7 +14,7 @@ from shared.events.assessment import CaseApproved
 from shared.events.common import Item
 from shared.events.envelope import CloudEvent, new_event
 from shared.events.intake import CaseWithdrawn
-from support import Api, publish, query, stream_messages, wait_for
+from support import Api, publish, query, run, stream_messages, wait_for
 
 IBAN_DE = "DE89370400440532013000"
 IBAN_CH = "CH9300762011623852957"
@@ -176,3 +176,84 @@ def events_for(stack: Stack, subject: str, case_id: str) -> list[dict[str, Any]]
         if event["subject"] == case_id:
             found.append(event)
     return found
+
+
+# --- "nothing changed": the tables a command writes, and the events the service published ---
+
+TABLES = (
+    "grants",
+    "grant_adjustments",
+    "fx_rates",
+    "approved_cases",
+    "reservations",
+    "payees",
+    "payments",
+    "batches",
+    "batch_lines",
+)
+
+
+async def _published(nats_url: str) -> int:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        info = await nc.jetstream().stream_info("VFUND", subjects_filter="vfund.disbursement.>")
+        return sum((info.state.subjects or {}).values())
+    finally:
+        await nc.close()
+
+
+def published(stack: Stack) -> int:
+    """How many events the disbursement service has published on the stream."""
+    return int(run(_published(stack.nats_url or "")))
+
+
+async def _busy(nats_url: str) -> bool:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        consumers = await nc.jetstream().consumers_info("VFUND")
+        return any(
+            c.num_pending or c.num_ack_pending
+            for c in consumers
+            if c.name.startswith("disbursement-")
+        )
+    finally:
+        await nc.close()
+
+
+def settled(stack: Stack) -> None:
+    """Disbursement has applied every event it consumes, and published what it committed."""
+    wait_for(
+        lambda: not run(_busy(stack.nats_url or "")),
+        timeout=30,
+        interval=0.1,
+        what="disbursement's consumers caught up",
+    )
+    wait_for(lambda: not db(stack, "SELECT 1 FROM outbox LIMIT 1"), what="the outbox drained")
+
+
+def state(stack: Stack) -> dict[str, str]:
+    """A digest of every row of the tables commands write, and the count of events published,
+    once disbursement has settled."""
+    settled(stack)
+    digests = {
+        table: db(
+            stack,
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+            f" AS d FROM {table} t",
+        )[0]["d"]
+        for table in TABLES
+    }
+    return digests | {"events": str(published(stack))}
+
+
+def dead_letters(stack: Stack, event_id: str) -> list[bytes]:
+    """The dead letters of disbursement that carry this event."""
+    return [
+        data
+        for _, data, _ in stream_messages(stack.nats_url, "vfund.deadletter.disbursement")
+        if event_id.encode() in data
+    ]
