@@ -28,8 +28,9 @@ async def list_payments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> views.Body:
-    filters = {"status": status, "case_id": case_id, "batch_id": batch_id}
-    return await views.payment_page(ctx.db, limit=limit, cursor=cursor, filters=filters)
+    return await views.payment_page(
+        ctx.db, limit=limit, cursor=cursor, status=status, case_id=case_id, batch_id=batch_id
+    )
 
 
 @router.get("/payments/{payment_id}")

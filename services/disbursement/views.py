@@ -282,11 +282,19 @@ def payment(p: Payment, version: int) -> Body:
     }
 
 
-async def payment_page(db: Db, *, limit: int, cursor: str | None, filters: dict[str, Any]) -> Body:
-    stamp_last = position(cursor)
+async def payment_page(
+    db: Db,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None,
+    case_id: UUID | None,
+    batch_id: UUID | None,
+) -> Body:
+    after = position(cursor)
     async with db.connection() as conn:
         rows = await payments.list_payments(
-            conn, filters=filters, limit=limit + 1, after=stamp_last
+            conn, status=status, case_id=case_id, batch_id=batch_id, limit=limit + 1, after=after
         )
     page, next_cursor = _page(rows, limit, "payment_id")
     return {

@@ -141,3 +141,13 @@ def test_payments_waiting_for_a_payee_go_to_the_default_payee_once_confirmed(
     assert scheduled["payee_id"] == payee_id
     assert events_for(stack, "vfund.disbursement.payment.scheduled", case_id)
     conserved(stack)
+
+
+def test_the_asyncapi_publishes_the_rate_events(api: Api) -> None:
+    text = api.get("disbursement", "/asyncapi.json").text
+    for subject in (
+        subjects.FX_RATE_PROPOSED,
+        subjects.FX_RATE_RECORDED,
+        subjects.FX_RATE_REJECTED,
+    ):
+        assert subject in text

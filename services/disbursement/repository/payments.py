@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -142,7 +141,9 @@ async def lock_scheduled(
 async def list_payments(
     conn: Connection,
     *,
-    filters: dict[str, Any],
+    status: str | None,
+    case_id: UUID | None,
+    batch_id: UUID | None,
     limit: int,
     after: tuple[datetime, UUID] | None,
 ) -> list[asyncpg.Record]:
@@ -152,9 +153,9 @@ async def list_payments(
         " AND ($2::uuid IS NULL OR p.case_id = $2) AND ($3::uuid IS NULL OR p.batch_id = $3)"
         " AND ($4::timestamptz IS NULL OR (p.created_at, p.payment_id) > ($4, $5))"
         " ORDER BY p.created_at, p.payment_id LIMIT $6",
-        filters.get("status"),
-        filters.get("case_id"),
-        filters.get("batch_id"),
+        status,
+        case_id,
+        batch_id,
         stamp,
         last,
         limit,

@@ -109,9 +109,13 @@ async def test_a_pending_rate_converts_nothing_until_another_officer_confirms(
 ) -> None:
     ctx = world.ctx
     grant = GrantIn(
-        donor="Donor", name="Grant", amount="1000.00", currency="CHF",
-        valid_from=T0.date(), valid_to=T0.date(),
-    )  # fmt: skip
+        donor="Donor",
+        name="Grant",
+        amount="1000.00",
+        currency="CHF",
+        valid_from=T0.date(),
+        valid_to=T0.date(),
+    )
     made = await grant_commands.create(ctx, officer("finance-1"), grant, key=None)
     assert made.status_code == 201
     body = FxRateIn(base="EUR", quote="CHF", rate="0.5", as_of=T0.date())
@@ -128,12 +132,14 @@ async def test_a_pending_rate_converts_nothing_until_another_officer_confirms(
     assert subjects_of(await outbox(world.db))[-1] == "budget.insufficient"  # no rate in force
 
     with pytest.raises(DomainError) as refused:
-        await fx_commands.confirm(ctx, officer("finance-1"), uuid.UUID(rate["rate_id"]),
-                                  if_match='"1"')  # fmt: skip
+        await fx_commands.confirm(
+            ctx, officer("finance-1"), uuid.UUID(rate["rate_id"]), if_match='"1"'
+        )
     assert refused.value.code == "fx_rate_same_officer"
     with pytest.raises(Problem) as unseen:
-        await fx_commands.confirm(ctx, officer("finance-2"), uuid.UUID(rate["rate_id"]),
-                                  if_match=None)  # fmt: skip
+        await fx_commands.confirm(
+            ctx, officer("finance-2"), uuid.UUID(rate["rate_id"]), if_match=None
+        )
     assert unseen.value.status == 428
     confirmed = await fx_commands.confirm(
         ctx, officer("finance-2"), uuid.UUID(rate["rate_id"]), if_match='"1"'
