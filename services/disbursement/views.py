@@ -4,7 +4,8 @@ Money as decimal strings plus currency; every list is `{"items": [...], "next_cu
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -66,10 +67,11 @@ def position(cursor: str | None) -> tuple[datetime, UUID] | None:
     if parts is None:
         return None
     try:
-        stamp, last = datetime.fromisoformat(parts[0]), UUID(parts[1])
-    except ValueError as exc:
+        stamp, last = datetime.fromisoformat(parts[0]).astimezone(UTC), UUID(parts[1])
+    except (ValueError, OverflowError) as exc:
         raise _bad_cursor() from exc
-    if stamp.tzinfo is None:
+    # One this service wrote carries a time zone and a year of this era.
+    if not (parts[0].endswith("+00:00") and 2000 <= stamp.year <= 9000):
         raise _bad_cursor()
     return stamp, last
 
@@ -182,7 +184,7 @@ async def rate_page(
     max_deviation: Decimal,
 ) -> Body:
     parts = decode_cursor(cursor, 1)
-    if parts and not parts[0].isdigit():
+    if parts and not re.fullmatch(r"[0-9]{1,18}", parts[0]):
         raise _bad_cursor()
     async with db.connection() as conn:
         rows = await rates.list_rates(

@@ -7,6 +7,7 @@ is between currencies no other test converts, so nothing here serves another tes
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -395,6 +396,27 @@ def test_a_grant_out_of_bounds_is_refused_naming_the_field(
         field_named(problem(api.post(D, "/grants", user="finance-1", json=grant_body), 422), field)
 
     unchanged(stack, act)
+
+
+def _cursor(*parts: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(parts))).decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/grants?cursor=" + _cursor("0001-01-01T00:00:00+14:00", str(uuid.uuid4())),
+        "/payments?cursor=" + _cursor("9999-12-31T23:59:59-14:00", str(uuid.uuid4())),
+        "/payees?cursor=" + _cursor("2026-01-01T00:00:00", str(uuid.uuid4())),
+        "/fx-rates?cursor=" + _cursor("99999999999999999999999"),
+        "/fx-rates?cursor=" + _cursor("\u00b2"),
+        "/batches?cursor=" + _cursor("2026-01-01T00:00:00+00:00", "x" * 40),
+    ],
+)
+def test_a_forged_cursor_is_a_bad_request_not_a_server_error(
+    api: Api, stack: Stack, path: str
+) -> None:
+    unchanged(stack, lambda: problem(api.get(D, path, user="finance-1"), 400, "bad-cursor"))
 
 
 def test_a_lone_surrogate_is_refused_not_a_server_error(api: Api, stack: Stack) -> None:
