@@ -18,8 +18,8 @@ from shared.types import IsoDate, Line, Name
 Title = Annotated[Name, Field(min_length=1, max_length=140, pattern=r"^[^<>{}]+$")]
 Code = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\- ]+$")]
 OrgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-SignedDecimal = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,4})?$", max_length=18)]
-Rate = Annotated[str, Field(pattern=r"^\d{1,12}(\.\d{1,12})?$", max_length=25)]
+SignedDecimal = Annotated[str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", max_length=18)]
+Rate = Annotated[str, Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,12})?$", max_length=25)]
 Iban = Annotated[str, Field(min_length=5, max_length=42, pattern=r"^[A-Za-z0-9 ]+$")]
 Bic = Annotated[str, Field(min_length=8, max_length=11, pattern=r"^[A-Za-z0-9]+$")]
 # ISO 20022 / SWIFT character set, Max35Text.

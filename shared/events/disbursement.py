@@ -13,12 +13,14 @@ from shared.events.envelope import EventData
 from shared.money import Currency, DecimalString
 
 # A rate as people write it (no exponent): what the rates column holds, 18 + 12 digits.
-Rate = Annotated[str, Field(pattern=r"^\d{1,18}(\.\d{1,12})?$", examples=["0.95"])]
-SignedDecimal = Annotated[str, Field(pattern=r"^-?\d{1,12}(\.\d{1,4})?$", examples=["-250.00"])]
+Rate = Annotated[str, Field(pattern=r"^[0-9]{1,18}(\.[0-9]{1,12})?$", examples=["0.95"])]
+SignedDecimal = Annotated[
+    str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", examples=["-250.00"])
+]
 # A sum of approved amounts: more digits than one amount (a case approved beyond any grant).
-TotalDecimal = Annotated[str, Field(pattern=r"^\d{1,19}(\.\d{1,4})?$", examples=["1250.00"])]
+TotalDecimal = Annotated[str, Field(pattern=r"^[0-9]{1,19}(\.[0-9]{1,4})?$", examples=["1250.00"])]
 # How far a proposed rate lies from the confirmed one (rate / reference - 1), e.g. "-0.031250".
-Deviation = Annotated[str, Field(pattern=r"^-?\d{1,40}\.\d{6}$", examples=["0.031250"])]
+Deviation = Annotated[str, Field(pattern=r"^-?[0-9]{1,40}\.[0-9]{6}$", examples=["0.031250"])]
 Code = Annotated[str, Field(min_length=1, max_length=80)]
 
 
