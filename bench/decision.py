@@ -39,10 +39,18 @@ def _check(response: Reply, what: str) -> dict[str, Any]:
 
 
 async def _post(
-    http: Http, target: Target, url: str, *, user: str, body: dict[str, Any], what: str
+    http: Http,
+    target: Target,
+    url: str,
+    *,
+    user: str,
+    body: dict[str, Any],
+    what: str,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST as a demo user; the answer's JSON object, or Unavailable."""
-    return _check(await http.post(url, headers=target.auth(user), json=body), what)
+    sent = target.auth(user) | (headers or {})
+    return _check(await http.post(url, headers=sent, json=body), what)
 
 
 async def _funding(http: Http, target: Target) -> None:
@@ -71,7 +79,8 @@ async def _funding(http: Http, target: Target) -> None:
     )
     payee_id = payee.get("payee_id") or payee.get("id")
     if payee_id and payee.get("status") not in (None, "active", "confirmed"):
-        # Payees are under four eyes: a second finance officer confirms.
+        # Payees are under four eyes: a second finance officer confirms what they reviewed.
+        reviewed = {"If-Match": f'"{payee.get("version", 1)}"'}
         await _post(
             http,
             target,
@@ -79,6 +88,7 @@ async def _funding(http: Http, target: Target) -> None:
             user="finance-2",
             body={},
             what="POST /payees/{id}/confirm",
+            headers=reviewed,
         )
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.disbursement import (
     batches_api,
     context,
+    fx_api,
     grants_api,
     handlers,
     payees_api,
@@ -24,7 +25,13 @@ SPEC = ServiceSpec(
     title="vfund disbursement",
     settings=DisbursementSettings,
     context=context.build,
-    routers=[grants_api.router, payees_api.router, payments_api.router, batches_api.router],
+    routers=[
+        grants_api.router,
+        fx_api.router,
+        payees_api.router,
+        payments_api.router,
+        batches_api.router,
+    ],
     subscriptions=[
         Subscription(
             subjects.CASE_APPROVED,

@@ -1,50 +1,52 @@
-"""Domain events → CloudEvents: the one place where internal facts get their public shape."""
+"""Domain events → CloudEvents: the one place where internal facts get their public shape.
+
+One function per domain event type (functools.singledispatch); an event type without one is a
+TypeError, never a guess. Each takes what it publishes from the event itself."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import singledispatch
 from typing import Any
-from uuid import UUID
 
-from services.disbursement import batches as b
-from services.disbursement import domain as d
-from services.disbursement import payments as p
-from services.disbursement import reservations as r
+from services.disbursement.domain import batches as b
+from services.disbursement.domain import fx
+from services.disbursement.domain import grants as g
+from services.disbursement.domain import payees as pe
+from services.disbursement.domain import payments as p
+from services.disbursement.domain import reservations as r
+from services.disbursement.domain.common import DomainEvent
+from shared import outbox
+from shared.db import Connection
 from shared.events import disbursement as ev
 from shared.events import subjects
-from shared.events.common import Amount
 from shared.events.envelope import CloudEvent, EventData, new_event
 from shared.money import Money
 
 SERVICE = "disbursement"
+_PLACES = Decimal("1E-12")  # what a rate field carries
 
 
 @dataclass(frozen=True, slots=True)
-class CaseContext:
-    """What a case's events need beyond the domain event itself."""
-
-    correlation_id: str
-    country: str
-    reservation_id: UUID | None = None
-    reservation: r.Reservation | None = None
-    item_ids: tuple[str, ...] = ()
-
-
-@dataclass
-class Story:
-    """Who acted, what caused it, and the context of the aggregates involved."""
+class Cause:
+    """Who acted and what caused it: a request (its id) or an event (its id and story)."""
 
     actor: str
     causation_id: str
     correlation_id: str | None = None
-    cases: dict[UUID, CaseContext] = field(default_factory=dict)
-    payments: dict[UUID, p.Payment] = field(default_factory=dict)
-    batch_payments: dict[UUID, list[UUID]] = field(default_factory=dict)
-    reason: str | None = None
 
-    def add_payments(self, payments: Iterable[p.Payment]) -> None:
-        self.payments.update((x.payment_id, x) for x in payments)
+
+@dataclass(frozen=True, slots=True)
+class Wired:
+    """One domain event as published: NATS subject, data, CloudEvent subject, and the story it
+    belongs to (a case's correlation id; None: the cause's)."""
+
+    subject: str
+    data: EventData
+    aggregate: str
+    correlation_id: str | None = None
 
 
 def allocate(amount: Money, weights: Sequence[tuple[str, int]]) -> list[ev.CategoryAmount]:
@@ -60,159 +62,325 @@ def allocate(amount: Money, weights: Sequence[tuple[str, int]]) -> list[ev.Categ
     by_rest = sorted(per, key=lambda c: (-(amount.minor * per[c] % total), c))
     for category in by_rest[:rest]:
         shares[category] += 1
-    return [ev.CategoryAmount(category=c, amount=Money(m, amount.currency).amount)
-            for c, m in sorted(shares.items()) if m]
+    return [
+        ev.CategoryAmount(category=c, amount=Money(m, amount.currency).amount)
+        for c, m in sorted(shares.items())
+        if m
+    ]
 
 
-def _weights(reservation: r.Reservation, items: frozenset[int]) -> list[tuple[str, int]]:
-    chosen = items or frozenset(range(len(reservation.items)))
-    return [(reservation.items[i].category, reservation.conversions[i].target.minor)
-            for i in sorted(chosen)]
+def _signed(amount: Money) -> str:
+    return ("-" if amount.minor < 0 else "") + Money(abs(amount.minor), amount.currency).amount
 
 
-def _conversions(ctx: CaseContext, e: r.BudgetReserved) -> list[ev.FxConversion]:
-    res = ctx.reservation
-    items = res.items if res else ()
-    out = []
-    for n, c in enumerate(e.conversions):
-        out.append(ev.FxConversion(
-            item_id=ctx.item_ids[n] if n < len(ctx.item_ids) else None,
-            category=items[n].category if n < len(items) else "medical",
-            amount=c.source.amount, currency=c.source.currency, converted=c.target.amount,
-            rate=str(c.rate.rate), as_of=c.rate.as_of, base=c.rate.base, quote=c.rate.quote,
+@singledispatch
+def wire(event: DomainEvent) -> Wired:
+    raise TypeError(f"no wire form for {type(event).__name__}")
+
+
+# --- grants and rates ---------------------------------------------------------------------------
+
+
+@wire.register
+def _(e: g.GrantCreated) -> Wired:
+    restrictions = ev.Restrictions(
+        countries=sorted(e.restrictions.countries), categories=sorted(e.restrictions.categories)
+    )
+    data = ev.GrantCreated(
+        grant_id=str(e.grant_id),
+        donor=e.donor,
+        name=e.name,
+        amount=e.amount.amount,
+        currency=e.amount.currency,
+        restrictions=restrictions,
+        valid_from=e.valid_from,
+        valid_to=e.valid_to,
+    )
+    return Wired(subjects.GRANT_CREATED, data, str(e.grant_id))
+
+
+@wire.register
+def _(e: g.GrantAdjusted) -> Wired:
+    data = ev.GrantAdjusted(
+        grant_id=str(e.grant_id),
+        donor=e.donor,
+        delta=_signed(e.delta),
+        amount=e.amount.amount,
+        currency=e.amount.currency,
+        reason=e.reason,
+    )
+    return Wired(subjects.GRANT_ADJUSTED, data, str(e.grant_id))
+
+
+def _pair(rate: fx.FxRate) -> str:
+    return f"{rate.base}/{rate.quote}"
+
+
+def _deviation(review: fx.Review) -> str | None:
+    return None if review.deviation is None else str(review.deviation)
+
+
+@wire.register
+def _(e: fx.FxRateProposed) -> Wired:
+    rate, reference = e.entry.rate, e.review.reference_value
+    data = ev.FxRateProposed(
+        rate_id=str(e.entry.rate_id),
+        base=rate.base,
+        quote=rate.quote,
+        rate=fx.plain(rate.rate),
+        as_of=rate.as_of,
+        proposed_by=e.entry.proposed_by,
+        reference_rate=None if reference is None else fx.plain(reference.quantize(_PLACES)),
+        deviation=_deviation(e.review),
+        flagged=e.review.flagged,
+    )
+    return Wired(subjects.FX_RATE_PROPOSED, data, _pair(rate))
+
+
+@wire.register
+def _(e: fx.FxRateConfirmed) -> Wired:
+    entry, rate = e.entry, e.entry.rate
+    data = ev.FxRateRecorded(
+        base=rate.base,
+        quote=rate.quote,
+        rate=fx.plain(rate.rate),
+        as_of=rate.as_of,
+        rate_id=str(entry.rate_id),
+        proposed_by=entry.proposed_by,
+        confirmed_by=e.confirmed_by,
+        deviation=_deviation(e.review),
+        flagged=e.review.flagged,
+    )
+    return Wired(subjects.FX_RATE_RECORDED, data, _pair(rate))
+
+
+@wire.register
+def _(e: fx.FxRateRejected) -> Wired:
+    entry, rate = e.entry, e.entry.rate
+    data = ev.FxRateRejected(
+        rate_id=str(entry.rate_id),
+        base=rate.base,
+        quote=rate.quote,
+        rate=fx.plain(rate.rate),
+        as_of=rate.as_of,
+        proposed_by=entry.proposed_by,
+        rejected_by=e.rejected_by,
+    )
+    return Wired(subjects.FX_RATE_REJECTED, data, _pair(rate))
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+def _conversions(reservation: r.Reservation) -> list[ev.FxConversion]:
+    return [
+        ev.FxConversion(
+            item_id=item.item_id,
+            category=item.category,
+            amount=c.source.amount,
+            currency=c.source.currency,
+            converted=c.target.amount,
+            rate=fx.plain(c.rate.rate),
+            as_of=c.rate.as_of,
+            base=c.rate.base,
+            quote=c.rate.quote,
             inverted=c.inverted,
-        ))  # fmt: skip
-    return out
+        )
+        for item, c in zip(reservation.items, reservation.conversions, strict=True)
+    ]
 
 
-def _reserved(e: r.BudgetReserved, ctx: CaseContext) -> ev.BudgetReserved:
-    fx = next((c for c in e.conversions if c.rate.base != c.rate.quote), None)
-    res = ctx.reservation
-    assert res is not None and ctx.reservation_id is not None
-    return ev.BudgetReserved(
-        case_id=str(e.case_id), grant_id=str(e.grant_id), reservation_id=str(ctx.reservation_id),
-        country=ctx.country, amount=e.amount.amount, currency=e.amount.currency,
-        fx_rate=str(fx.rate.rate) if fx else "1", fx_as_of=fx.rate.as_of if fx else None,
-        by_category=allocate(e.amount, _weights(res, frozenset())),
-        conversions=_conversions(ctx, e),
-    )  # fmt: skip
+@wire.register
+def _(e: r.BudgetReserved) -> Wired:
+    res = e.reservation
+    converted = next((c for c in res.conversions if c.rate.base != c.rate.quote), None)
+    data = ev.BudgetReserved(
+        case_id=str(res.case_id),
+        grant_id=str(res.grant_id),
+        reservation_id=str(res.reservation_id),
+        country=res.case.country,
+        amount=res.amount.amount,
+        currency=res.amount.currency,
+        fx_rate=fx.plain(converted.rate.rate) if converted else "1",
+        fx_as_of=converted.rate.as_of if converted else None,
+        by_category=allocate(res.amount, res.weights()),
+        conversions=_conversions(res),
+    )
+    return Wired(subjects.BUDGET_RESERVED, data, str(res.case_id), res.case.correlation_id)
 
 
-def _payment(e: p.PaymentEvent, story: Story) -> dict[str, Any]:
-    payment = story.payments.get(e.payment_id)
-    ctx = story.cases.get(e.case_id)
-    by_category: list[ev.CategoryAmount] = []
-    if payment is not None and ctx is not None and ctx.reservation is not None:
-        by_category = allocate(e.amount, _weights(ctx.reservation, payment.items))
-    grant_id = payment.grant_id if payment else (ctx.reservation.grant_id if ctx and
-                                                 ctx.reservation else None)
+def _total(amount: Money) -> ev.TotalAmount:
+    return ev.TotalAmount(amount=amount.amount, currency=amount.currency)
+
+
+@wire.register
+def _(e: r.BudgetInsufficient) -> Wired:
+    data = ev.BudgetInsufficient(
+        case_id=str(e.case.case_id),
+        shortfall=_total(e.shortfall[0]),
+        shortfalls=[_total(m) for m in e.shortfall],
+        grant_id=str(e.grant_id) if e.grant_id else None,
+    )
+    return Wired(subjects.BUDGET_INSUFFICIENT, data, str(e.case.case_id), e.case.correlation_id)
+
+
+@wire.register
+def _(e: r.ReservationReleased) -> Wired:
+    res = e.reservation
+    data = ev.BudgetReleased(
+        case_id=str(res.case_id),
+        grant_id=str(res.grant_id),
+        reservation_id=str(res.reservation_id),
+        amount=e.amount.amount,
+        currency=e.amount.currency,
+        reason=e.reason,
+        country=res.case.country,
+    )
+    return Wired(subjects.BUDGET_RELEASED, data, str(res.case_id), res.case.correlation_id)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+def _payment(payment: p.Payment) -> dict[str, Any]:
+    """What every payment event says, from the payment as it is after the step."""
     return {
-        "payment_id": str(e.payment_id), "case_id": str(e.case_id), "grant_id": str(grant_id),
-        "country": ctx.country if ctx else None,
-        "payee_id": str(e.payee_id) if e.payee_id else None, "amount": e.amount.amount,
-        "currency": e.amount.currency, "batch_id": str(e.batch_id) if e.batch_id else None,
-        "by_category": by_category,
-        "bank_reference": payment.bank_reference if payment else None,
-    }  # fmt: skip
+        "payment_id": str(payment.payment_id),
+        "case_id": str(payment.case_id),
+        "grant_id": str(payment.grant_id),
+        "country": payment.case.country,
+        "payee_id": str(payment.payee_id) if payment.payee_id else None,
+        "amount": payment.amount.amount,
+        "currency": payment.amount.currency,
+        "batch_id": str(payment.batch_id) if payment.batch_id else None,
+        "bank_reference": payment.bank_reference,
+        "by_category": allocate(payment.amount, payment.weights),
+    }
 
 
-_PAYMENT_SUBJECTS: dict[type[p.PaymentEvent], tuple[str, type[ev.PaymentEvent]]] = {
-    p.PaymentAwaitingPayee: (subjects.PAYMENT_AWAITING_PAYEE, ev.PaymentAwaitingPayee),
-    p.PaymentScheduled: (subjects.PAYMENT_SCHEDULED, ev.PaymentScheduled),
-    p.PaymentBatched: (subjects.PAYMENT_BATCHED, ev.PaymentBatched),
-}
+def _of_case(subject: str, data: EventData, payment: p.Payment) -> Wired:
+    return Wired(subject, data, str(payment.case_id), payment.case.correlation_id)
 
 
-def _one(e: d.DomainEvent, story: Story) -> tuple[str, EventData, str, str | None]:
-    """(NATS subject, data, CloudEvent subject, correlation id) of one domain event."""
-    if isinstance(e, d.GrantCreated | d.GrantAdjusted):
-        restrictions = ev.Restrictions(countries=sorted(e.restrictions.countries),
-                                       categories=sorted(e.restrictions.categories))
-        if isinstance(e, d.GrantCreated):
-            data: EventData = ev.GrantCreated(
-                grant_id=str(e.grant_id), donor=e.donor, name=e.name, amount=e.amount.amount,
-                currency=e.amount.currency, restrictions=restrictions, valid_from=e.valid_from,
-                valid_to=e.valid_to)  # fmt: skip
-            return subjects.GRANT_CREATED, data, str(e.grant_id), None
-        sign = "-" if e.delta.minor < 0 else ""
-        data = ev.GrantAdjusted(
-            grant_id=str(e.grant_id), donor=e.donor,
-            delta=sign + Money(abs(e.delta.minor), e.delta.currency).amount,
-            amount=e.amount.amount, currency=e.amount.currency, reason=story.reason)
-        return subjects.GRANT_ADJUSTED, data, str(e.grant_id), None
-    if isinstance(e, d.FxRateRecorded):
-        data = ev.FxRateRecorded(base=e.base, quote=e.quote, rate=str(e.rate), as_of=e.as_of)
-        return subjects.FX_RATE_RECORDED, data, f"{e.base}/{e.quote}", None
-    if isinstance(e, r.BudgetReserved):
-        ctx = story.cases[e.case_id]
-        return subjects.BUDGET_RESERVED, _reserved(e, ctx), str(e.case_id), ctx.correlation_id
-    if isinstance(e, r.BudgetInsufficient):
-        ctx = story.cases[e.case_id]
-        amounts = [Amount(amount=m.amount, currency=m.currency) for m in e.shortfall]
-        data = ev.BudgetInsufficient(
-            case_id=str(e.case_id), shortfall=amounts[0], shortfalls=amounts,
-            grant_id=str(e.grant_id) if e.grant_id else None)
-        return subjects.BUDGET_INSUFFICIENT, data, str(e.case_id), ctx.correlation_id
-    if isinstance(e, r.ReservationReleased):
-        ctx = story.cases[e.case_id]
-        data = ev.BudgetReleased(
-            case_id=str(e.case_id), grant_id=str(e.grant_id),
-            reservation_id=str(ctx.reservation_id), amount=e.amount.amount,
-            currency=e.amount.currency, reason=e.reason, country=ctx.country)
-        return subjects.BUDGET_RELEASED, data, str(e.case_id), ctx.correlation_id
-    if isinstance(e, p.PaymentEvent):
-        ctx_ = story.cases.get(e.case_id)
-        correlation = ctx_.correlation_id if ctx_ else None
-        fields = _payment(e, story)
-        subject, model = _PAYMENT_SUBJECTS.get(type(e), ("", ev.PaymentEvent))
-        if isinstance(e, p.PaymentSent):
-            subject, data = subjects.PAYMENT_SENT, ev.PaymentSent(
-                **(fields | {"bank_reference": e.bank_reference}), paid_on=e.paid_on)
-        elif isinstance(e, p.PaymentFailed):
-            subject, data = subjects.PAYMENT_FAILED, ev.PaymentFailed(**fields, reason=e.reason)
-        elif isinstance(e, p.PaymentCancelled):
-            subject = subjects.PAYMENT_CANCELLED
-            data = ev.PaymentCancelled(**fields, reason=e.reason)
-        elif isinstance(e, p.PaymentSplit):
-            subject = subjects.PAYMENT_SPLIT
-            data = ev.PaymentSplit(**fields, parts=[str(x) for x in e.parts])
-        else:
-            data = model(**fields)
-        return subject, data, str(e.case_id), correlation
-    if isinstance(e, p.PayeeRegistered):
-        data = ev.PayeeRegistered(payee_id=str(e.payee_id), kind=e.kind, org_id=e.org_id,
-                                  registered_by=e.requested_by, is_default=e.is_default)
-        return subjects.PAYEE_REGISTERED, data, str(e.payee_id), None
-    if isinstance(e, p.PayeeBankDetailsChanged):
-        data = ev.PayeeBankDetailsChanged(payee_id=str(e.payee_id), org_id=e.org_id,
-                                          requested_by=e.requested_by)
-        return subjects.PAYEE_BANK_DETAILS_CHANGED, data, str(e.payee_id), None
-    if isinstance(e, p.PayeeConfirmed):
-        data = ev.PayeeConfirmed(payee_id=str(e.payee_id), confirmed_by=e.confirmed_by,
-                                 org_id=e.org_id)
-        return subjects.PAYEE_CONFIRMED, data, str(e.payee_id), None
-    if isinstance(e, b.BatchCreated):
-        data = ev.BatchCreated(
-            batch_id=str(e.batch_id), count=e.count, total=e.total.amount, currency=e.currency,
-            payment_ids=[str(x) for x in story.batch_payments.get(e.batch_id, [])],
-            created_by=e.created_by)
-        return subjects.BATCH_CREATED, data, str(e.batch_id), None
-    if isinstance(e, b.BatchApproved):
-        data = ev.BatchApproved(batch_id=str(e.batch_id), approved_by=e.approved_by,
-                                count=e.count, total=e.total.amount, currency=e.currency)
-        return subjects.BATCH_APPROVED, data, str(e.batch_id), None
-    raise TypeError(f"no wire form for {type(e).__name__}")
+@wire.register
+def _(e: p.PaymentAwaitingPayee) -> Wired:
+    data = ev.PaymentAwaitingPayee(**_payment(e.payment))
+    return _of_case(subjects.PAYMENT_AWAITING_PAYEE, data, e.payment)
 
 
-def cloud_events(
-    events: Iterable[d.DomainEvent], story: Story
-) -> list[tuple[str, CloudEvent[Any]]]:
+@wire.register
+def _(e: p.PaymentScheduled) -> Wired:
+    data = ev.PaymentScheduled(**_payment(e.payment))
+    return _of_case(subjects.PAYMENT_SCHEDULED, data, e.payment)
+
+
+@wire.register
+def _(e: p.PaymentBatched) -> Wired:
+    data = ev.PaymentBatched(**_payment(e.payment))
+    return _of_case(subjects.PAYMENT_BATCHED, data, e.payment)
+
+
+@wire.register
+def _(e: p.PaymentSent) -> Wired:
+    if e.payment.paid_on is None:
+        raise ValueError("a sent payment has the day the bank paid it")
+    data = ev.PaymentSent(**_payment(e.payment), paid_on=e.payment.paid_on)
+    return _of_case(subjects.PAYMENT_SENT, data, e.payment)
+
+
+@wire.register
+def _(e: p.PaymentFailed) -> Wired:
+    data = ev.PaymentFailed(**_payment(e.payment), reason=e.reason)
+    return _of_case(subjects.PAYMENT_FAILED, data, e.payment)
+
+
+@wire.register
+def _(e: p.PaymentCancelled) -> Wired:
+    data = ev.PaymentCancelled(**_payment(e.payment), reason=e.reason)
+    return _of_case(subjects.PAYMENT_CANCELLED, data, e.payment)
+
+
+@wire.register
+def _(e: p.PaymentSplit) -> Wired:
+    data = ev.PaymentSplit(**_payment(e.payment), parts=[str(x) for x in e.parts])
+    return _of_case(subjects.PAYMENT_SPLIT, data, e.payment)
+
+
+# --- payees and batches -------------------------------------------------------------------------
+
+
+@wire.register
+def _(e: pe.PayeeRegistered) -> Wired:
+    data = ev.PayeeRegistered(
+        payee_id=str(e.payee_id),
+        kind=e.kind,
+        org_id=e.org_id,
+        registered_by=e.requested_by,
+        is_default=e.is_default,
+    )
+    return Wired(subjects.PAYEE_REGISTERED, data, str(e.payee_id))
+
+
+@wire.register
+def _(e: pe.PayeeBankDetailsChanged) -> Wired:
+    data = ev.PayeeBankDetailsChanged(
+        payee_id=str(e.payee_id), org_id=e.org_id, requested_by=e.requested_by
+    )
+    return Wired(subjects.PAYEE_BANK_DETAILS_CHANGED, data, str(e.payee_id))
+
+
+@wire.register
+def _(e: pe.PayeeConfirmed) -> Wired:
+    data = ev.PayeeConfirmed(payee_id=str(e.payee_id), confirmed_by=e.confirmed_by, org_id=e.org_id)
+    return Wired(subjects.PAYEE_CONFIRMED, data, str(e.payee_id))
+
+
+@wire.register
+def _(e: b.BatchCreated) -> Wired:
+    batch = e.batch
+    data = ev.BatchCreated(
+        batch_id=str(batch.batch_id),
+        payment_ids=[str(line.payment_id) for line in batch.lines],
+        count=batch.count,
+        total=batch.total.amount,
+        currency=batch.currency,
+        created_by=batch.created_by,
+    )
+    return Wired(subjects.BATCH_CREATED, data, str(batch.batch_id))
+
+
+@wire.register
+def _(e: b.BatchApproved) -> Wired:
+    batch = e.batch
+    if batch.approved_by is None:
+        raise ValueError("an approved batch names who approved it")
+    data = ev.BatchApproved(
+        batch_id=str(batch.batch_id),
+        approved_by=batch.approved_by,
+        count=batch.count,
+        total=batch.total.amount,
+        currency=batch.currency,
+    )
+    return Wired(subjects.BATCH_APPROVED, data, str(batch.batch_id))
+
+
+def cloud_events(events: Iterable[DomainEvent], cause: Cause) -> list[tuple[str, CloudEvent[Any]]]:
     out: list[tuple[str, CloudEvent[Any]]] = []
     for event in events:
-        subject, data, aggregate, correlation = _one(event, story)
-        out.append((subject, new_event(
-            subject, data, service=SERVICE, subject=aggregate, actor=story.actor,
-            causation_id=story.causation_id,
-            correlation_id=correlation or story.correlation_id,
-        )))  # fmt: skip
+        wired = wire(event)
+        published = new_event(
+            wired.subject,
+            wired.data,
+            service=SERVICE,
+            subject=wired.aggregate,
+            actor=cause.actor,
+            causation_id=cause.causation_id,
+            correlation_id=wired.correlation_id or cause.correlation_id,
+        )
+        out.append((wired.subject, published))
     return out
+
+
+async def enqueue(tx: Connection, events: Iterable[DomainEvent], cause: Cause) -> None:
+    """Queue the events in the caller's transaction: they are published once it commits."""
+    await outbox.add(tx, cloud_events(events, cause), service=SERVICE)

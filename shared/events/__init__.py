@@ -39,6 +39,8 @@ CATALOGUE: dict[str, type[EventData]] = {
     subjects.GRANT_CREATED: disbursement.GrantCreated,
     subjects.GRANT_ADJUSTED: disbursement.GrantAdjusted,
     subjects.FX_RATE_RECORDED: disbursement.FxRateRecorded,
+    subjects.FX_RATE_PROPOSED: disbursement.FxRateProposed,
+    subjects.FX_RATE_REJECTED: disbursement.FxRateRejected,
     subjects.PAYEE_REGISTERED: disbursement.PayeeRegistered,
     subjects.PAYEE_CONFIRMED: disbursement.PayeeConfirmed,
     subjects.BATCH_CREATED: disbursement.BatchCreated,

@@ -1,11 +1,27 @@
-"""Events published by the disbursement service: grants, FX, reservations, payments, batches."""
+"""Events published by the disbursement service: grants, FX, reservations, payments, batches.
+
+Every field that is never null in what the service publishes is required here; the optional
+ones say when they are absent (and stay optional where events already in the log lack them)."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from shared.events.common import Amount, Category, CountryCode, Id
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.common import Category, CountryCode, Id
 from shared.events.envelope import EventData
 from shared.money import Currency, DecimalString
+
+# A rate as people write it (no exponent): what the rates column holds, 18 + 12 digits.
+Rate = Annotated[str, Field(pattern=r"^[0-9]{1,18}(\.[0-9]{1,12})?$", examples=["0.95"])]
+SignedDecimal = Annotated[
+    str, Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$", examples=["-250.00"])
+]
+# A sum of approved amounts: more digits than one amount (a case approved beyond any grant).
+TotalDecimal = Annotated[str, Field(pattern=r"^[0-9]{1,19}(\.[0-9]{1,4})?$", examples=["1250.00"])]
+# How far a proposed rate lies from the confirmed one (rate / reference - 1), e.g. "-0.031250".
+Deviation = Annotated[str, Field(pattern=r"^-?[0-9]{1,40}\.[0-9]{6}$", examples=["0.031250"])]
+Code = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class Restrictions(EventData):
@@ -27,17 +43,51 @@ class GrantCreated(EventData):
 class GrantAdjusted(EventData):
     grant_id: Id
     donor: str
-    delta: str
+    delta: SignedDecimal
     amount: DecimalString
     currency: Currency
-    reason: str | None = None
+    reason: Code | None = None  # absent when the officer gave none
+
+
+class FxRateProposed(EventData):
+    """A finance officer proposed a rate; it converts nothing until another confirms it.
+    `reference_rate` is the confirmed rate it is compared with (absent for a pair's first
+    rate), `flagged` when it deviates from it by more than the configured limit."""
+
+    rate_id: Id
+    base: Currency
+    quote: Currency
+    rate: Rate
+    as_of: date
+    proposed_by: Id
+    reference_rate: Rate | None = None
+    deviation: Deviation | None = None
+    flagged: bool
 
 
 class FxRateRecorded(EventData):
+    """A rate took effect: a second finance officer confirmed it. Events recorded before rates
+    were confirmed carry only base, quote, rate and as_of."""
+
     base: Currency
     quote: Currency
-    rate: str
+    rate: Rate
     as_of: date
+    rate_id: Id | None = None
+    proposed_by: Id | None = None
+    confirmed_by: Id | None = None
+    deviation: Deviation | None = None  # absent for a pair's first rate
+    flagged: bool | None = None
+
+
+class FxRateRejected(EventData):
+    rate_id: Id
+    base: Currency
+    quote: Currency
+    rate: Rate
+    as_of: date
+    proposed_by: Id
+    rejected_by: Id
 
 
 class CategoryAmount(EventData):
@@ -47,15 +97,22 @@ class CategoryAmount(EventData):
     amount: DecimalString
 
 
+class TotalAmount(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+
+    amount: TotalDecimal
+    currency: Currency
+
+
 class FxConversion(EventData):
     """One approved item converted into the grant's currency, with the rate and its date."""
 
-    item_id: Id | None = None
+    item_id: Id
     category: Category
     amount: DecimalString
     currency: Currency
     converted: DecimalString
-    rate: str
+    rate: Rate
     as_of: date
     base: Currency
     quote: Currency
@@ -69,18 +126,18 @@ class BudgetReserved(EventData):
     country: CountryCode
     amount: DecimalString
     currency: Currency
-    fx_rate: str
-    fx_as_of: date | None = None
-    by_category: list[CategoryAmount] = []
-    conversions: list[FxConversion] = []
+    fx_rate: Rate
+    fx_as_of: date | None = None  # absent when nothing was converted
+    by_category: Annotated[list[CategoryAmount], Field(min_length=1)]
+    conversions: Annotated[list[FxConversion], Field(min_length=1)]
 
 
 class BudgetInsufficient(EventData):
     case_id: Id
-    shortfall: Amount
+    shortfall: TotalAmount
     # Every shortfall when no grant is eligible and the approval spans several currencies.
-    shortfalls: list[Amount] = []
-    grant_id: Id | None = None
+    shortfalls: Annotated[list[TotalAmount], Field(min_length=1)]
+    grant_id: Id | None = None  # absent when no grant is eligible at all
 
 
 class BudgetReleased(EventData):
@@ -89,8 +146,8 @@ class BudgetReleased(EventData):
     reservation_id: Id
     amount: DecimalString
     currency: Currency
-    reason: str | None = None
-    country: CountryCode | None = None
+    reason: Code
+    country: CountryCode
 
 
 PaymentStatus = Literal["awaiting_payee", "scheduled", "batched", "sent", "failed", "cancelled"]
@@ -100,13 +157,13 @@ class PaymentEvent(EventData):
     payment_id: Id
     case_id: Id
     grant_id: Id
-    country: CountryCode | None = None
-    payee_id: Id | None = None
+    country: CountryCode
+    payee_id: Id | None = None  # absent while the payment awaits a payee
     amount: DecimalString
     currency: Currency
-    batch_id: Id | None = None
-    bank_reference: str | None = None
-    by_category: list[CategoryAmount] = []
+    batch_id: Id | None = None  # absent outside a batch
+    bank_reference: str | None = None  # absent until the bank executed it
+    by_category: Annotated[list[CategoryAmount], Field(min_length=1)]
 
 
 class PaymentAwaitingPayee(PaymentEvent):
@@ -114,56 +171,60 @@ class PaymentAwaitingPayee(PaymentEvent):
 
 
 class PaymentScheduled(PaymentEvent):
-    pass
+    payee_id: Id
 
 
 class PaymentBatched(PaymentEvent):
-    pass
+    payee_id: Id
+    batch_id: Id
 
 
 class PaymentSent(PaymentEvent):
-    paid_on: date | None = None
+    payee_id: Id
+    batch_id: Id
+    bank_reference: str
+    paid_on: date
 
 
 class PaymentFailed(PaymentEvent):
-    reason: str = "bank_rejected"
+    reason: Code
 
 
 class PaymentCancelled(PaymentEvent):
-    reason: str | None = None
+    reason: Code
 
 
 class PaymentSplit(PaymentEvent):
     """`amount` stays on `payment_id`; `parts` are the new payments' ids."""
 
-    parts: list[Id] = []
+    parts: Annotated[list[Id], Field(min_length=1)]
 
 
 class PayeeRegistered(EventData):
     payee_id: Id
     kind: Literal["organisation", "provider"]
-    org_id: Id | None = None
+    org_id: Id
     registered_by: Id
-    is_default: bool = False
+    is_default: bool
 
 
 class PayeeBankDetailsChanged(EventData):
     """New bank details wait for a second officer; the IBAN itself never travels."""
 
     payee_id: Id
-    org_id: Id | None = None
+    org_id: Id
     requested_by: Id
 
 
 class PayeeConfirmed(EventData):
     payee_id: Id
     confirmed_by: Id
-    org_id: Id | None = None
+    org_id: Id
 
 
 class BatchCreated(EventData):
     batch_id: Id
-    payment_ids: list[Id]
+    payment_ids: Annotated[list[Id], Field(min_length=1)]
     count: int
     total: DecimalString
     currency: Currency
@@ -173,6 +234,6 @@ class BatchCreated(EventData):
 class BatchApproved(EventData):
     batch_id: Id
     approved_by: Id
-    count: int | None = None
-    total: DecimalString | None = None
-    currency: Currency | None = None
+    count: int
+    total: DecimalString
+    currency: Currency

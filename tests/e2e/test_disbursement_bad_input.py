@@ -49,18 +49,22 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 
 
 def _counts(stack: Stack) -> tuple[int, ...]:
-    tables = ("grants", "fx_rates", "payees", "payments", "batches", "grant_adjustments",
-              "outbox")
+    tables = ("grants", "fx_rates", "payees", "payments", "batches", "grant_adjustments", "outbox")
     return tuple(db(stack, f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in tables)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
-def test_roles_and_tokens(api: Api, stack: Stack, method: str, path: str,
-                          body: dict[str, Any] | None) -> None:
+def test_roles_and_tokens(
+    api: Api, stack: Stack, method: str, path: str, body: dict[str, Any] | None
+) -> None:
     before = _counts(stack)
     assert_problem(api.call(method, "disbursement", path, json=body), 401)
-    assert_problem(api.call(method, "disbursement", path, json=body,
-                            headers={"Authorization": "Bearer not.a.jwt"}), 401)
+    assert_problem(
+        api.call(
+            method, "disbursement", path, json=body, headers={"Authorization": "Bearer not.a.jwt"}
+        ),
+        401,
+    )
     for user in ("caseworker-a", "auditor-1", "manager-1", "medical-1", "admin-1"):
         assert_problem(api.call(method, "disbursement", path, user=user, json=body), 403)
     assert _counts(stack) == before
@@ -82,19 +86,24 @@ HOSTILE: list[tuple[str, str, Any, int]] = [
     ("POST", "/grants", grant_body(admin=True), 422),
     ("POST", "/grants", {"donor": "D"}, 422),
     ("POST", "/grants", [], 422),
-    ("POST", "/fx-rates", {"base": "EUR", "quote": "EUR", "rate": "1", "as_of": "2025-01-01"},
-     422),
-    ("POST", "/fx-rates", {"base": "EUR", "quote": "CHF", "rate": "0", "as_of": "2025-01-01"},
-     422),
-    ("POST", "/fx-rates", {"base": "EUR", "quote": "CHF", "rate": "-1", "as_of": "2025-01-01"},
-     422),
+    ("POST", "/fx-rates", {"base": "EUR", "quote": "EUR", "rate": "1", "as_of": "2025-01-01"}, 422),
+    ("POST", "/fx-rates", {"base": "EUR", "quote": "CHF", "rate": "0", "as_of": "2025-01-01"}, 422),
+    (
+        "POST",
+        "/fx-rates",
+        {"base": "EUR", "quote": "CHF", "rate": "-1", "as_of": "2025-01-01"},
+        422,
+    ),
     ("POST", "/fx-rates", {"base": "EUR", "quote": "CHF", "rate": "NaN", "as_of": "x"}, 422),
     ("POST", "/payees", {"org_id": "org-a", "name": "NGO", "iban": BAD_IBAN}, 422),
-    ("POST", "/payees", {"org_id": "org-a", "name": "NGO", "iban": IBAN_DE, "bic": "ABCDZZ22"},
-     422),
+    (
+        "POST",
+        "/payees",
+        {"org_id": "org-a", "name": "NGO", "iban": IBAN_DE, "bic": "ABCDZZ22"},
+        422,
+    ),
     ("POST", "/payees", {"org_id": "../etc", "name": "NGO", "iban": IBAN_DE}, 422),
-    ("POST", "/payees", {"org_id": "org-a", "name": "NGO", "iban": IBAN_DE, "kind": "victim"},
-     422),
+    ("POST", "/payees", {"org_id": "org-a", "name": "NGO", "iban": IBAN_DE, "kind": "victim"}, 422),
     ("POST", "/batches", {"currency": "CHF", "payment_ids": []}, 422),
     ("POST", "/batches", {"currency": "CHF", "payment_ids": ["not-a-uuid"]}, 422),
     ("POST", "/batches", {"currency": "CHF"}, 409),  # replaced by CLF below: nothing in CLF
@@ -114,27 +123,46 @@ HOSTILE: list[tuple[str, str, Any, int]] = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status"), HOSTILE,
-                         ids=[f"{m} {p} {n}" for n, (m, p, _, _) in enumerate(HOSTILE)])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    HOSTILE,
+    ids=[f"{m} {p} {n}" for n, (m, p, _, _) in enumerate(HOSTILE)],
+)
 def test_bad_input_is_a_clear_problem_and_changes_nothing(
     api: Api, stack: Stack, method: str, path: str, body: Any, status: int
 ) -> None:
     if path == "/batches" and status == 409:
         body = {"currency": "CLF"}  # no payment is ever in CLF: an empty batch is refused
     before = _counts(stack)
-    problem = assert_problem(api.call(method, "disbursement", path, user="finance-1",
-                                      json=body), status)
+    problem = assert_problem(
+        api.call(method, "disbursement", path, user="finance-1", json=body), status
+    )
     assert "Traceback" not in str(problem) and "DROP" not in problem["detail"]
     assert _counts(stack) == before
 
 
 def test_malformed_json_and_huge_body(api: Api, stack: Stack) -> None:
     before = _counts(stack)
-    assert_problem(api.post("disbursement", "/grants", user="finance-1", content=b"{oops",
-                            headers={"Content-Type": "application/json"}), 400)
-    assert_problem(api.post("disbursement", "/grants", user="finance-1",
-                            content=b"[" + b"1," * 200_000 + b"1]",
-                            headers={"Content-Type": "application/json"}), 413)
+    assert_problem(
+        api.post(
+            "disbursement",
+            "/grants",
+            user="finance-1",
+            content=b"{oops",
+            headers={"Content-Type": "application/json"},
+        ),
+        400,
+    )
+    assert_problem(
+        api.post(
+            "disbursement",
+            "/grants",
+            user="finance-1",
+            content=b"[" + b"1," * 200_000 + b"1]",
+            headers={"Content-Type": "application/json"},
+        ),
+        413,
+    )
     assert _counts(stack) == before
 
 
@@ -145,8 +173,9 @@ def test_idempotency_key_answers_once_and_refuses_another_body(api: Api, stack: 
     again = api.post("disbursement", "/grants", user="finance-1", json=body, headers=key)
     assert first.status_code == again.status_code == 201
     assert first.json()["grant_id"] == again.json()["grant_id"]
-    other = api.post("disbursement", "/grants", user="finance-1",
-                     json=body | {"amount": "11.00"}, headers=key)
+    other = api.post(
+        "disbursement", "/grants", user="finance-1", json=body | {"amount": "11.00"}, headers=key
+    )
     assert_problem(other, 422)
     assert len(db(stack, "SELECT 1 FROM grants WHERE name = $1", body["name"])) == 1
 
@@ -154,9 +183,10 @@ def test_idempotency_key_answers_once_and_refuses_another_body(api: Api, stack: 
 def test_duplicate_fx_rate_is_a_conflict_and_rates_are_listed(api: Api) -> None:
     rate = {"base": "GBP", "quote": "JPY", "rate": "190.125", "as_of": "2024-06-30"}
     assert api.post("disbursement", "/fx-rates", user="finance-1", json=rate).status_code == 201
-    problem = assert_problem(api.post("disbursement", "/fx-rates", user="finance-2", json=rate),
-                             409)
-    assert problem["type"].endswith("fx_rate_exists")
+    problem = assert_problem(
+        api.post("disbursement", "/fx-rates", user="finance-2", json=rate), 409
+    )
+    assert problem["type"].endswith("fx-rate-exists")
     listed = api.get("disbursement", "/fx-rates?base=GBP&quote=JPY", user="finance-1").json()
     assert [r["rate"] for r in listed["items"]] == ["190.125"]
 
@@ -165,21 +195,51 @@ def test_wrong_state_payee_and_batch(api: Api, stack: Stack) -> None:
     create_grant(api, amount="500.00")
     case_id = approve(stack, items=[("medical", "20.00", "CHF")]).data.case_id
     payment = wait_payment(api, case_id, "awaiting_payee")
-    pending = api.post("disbursement", "/payees", user="finance-1", json={
-        "org_id": payment["org_id"], "name": "NGO", "iban": IBAN_DE}).json()
-    refused = api.post("disbursement", f"/payments/{payment['payment_id']}/payee",
-                       user="finance-1", json={"payee_id": pending["payee_id"]})
-    assert assert_problem(refused, 409)["type"].endswith("payee_not_active")
-    other_org = api.post("disbursement", "/payees", user="finance-1", json={
-        "org_id": "org-other", "name": "NGO", "iban": IBAN_DE}).json()
-    api.post("disbursement", f"/payees/{other_org['payee_id']}/confirm", user="finance-2")
-    refused = api.post("disbursement", f"/payments/{payment['payment_id']}/payee",
-                       user="finance-1", json={"payee_id": other_org["payee_id"]})
-    assert assert_problem(refused, 409)["type"].endswith("payee_other_org")
-    unknown = api.post("disbursement", f"/payments/{payment['payment_id']}/payee",
-                       user="finance-1", json={"payee_id": X})
+    pending = api.post(
+        "disbursement",
+        "/payees",
+        user="finance-1",
+        json={"org_id": payment["org_id"], "name": "NGO", "iban": IBAN_DE},
+    ).json()
+    refused = api.post(
+        "disbursement",
+        f"/payments/{payment['payment_id']}/payee",
+        user="finance-1",
+        json={"payee_id": pending["payee_id"]},
+    )
+    assert assert_problem(refused, 409)["type"].endswith("payee-not-active")
+    other_org = api.post(
+        "disbursement",
+        "/payees",
+        user="finance-1",
+        json={"org_id": "org-other", "name": "NGO", "iban": IBAN_DE},
+    ).json()
+    api.post(
+        "disbursement",
+        f"/payees/{other_org['payee_id']}/confirm",
+        user="finance-2",
+        headers={"If-Match": f'"{other_org["version"]}"'},
+    )
+    refused = api.post(
+        "disbursement",
+        f"/payments/{payment['payment_id']}/payee",
+        user="finance-1",
+        json={"payee_id": other_org["payee_id"]},
+    )
+    assert assert_problem(refused, 409)["type"].endswith("payee-other-org")
+    unknown = api.post(
+        "disbursement",
+        f"/payments/{payment['payment_id']}/payee",
+        user="finance-1",
+        json={"payee_id": X},
+    )
     assert_problem(unknown, 422)
-    stale = api.post("disbursement", f"/payments/{payment['payment_id']}/cancel",
-                     user="finance-1", json={"reason": "x"}, headers={"If-Match": '"99"'})
+    stale = api.post(
+        "disbursement",
+        f"/payments/{payment['payment_id']}/cancel",
+        user="finance-1",
+        json={"reason": "x"},
+        headers={"If-Match": '"99"'},
+    )
     assert_problem(stale, 412)
     assert wait_payment(api, case_id)["status"] == "awaiting_payee"

@@ -7,6 +7,7 @@ is proved on the real stream whether or not those services run in this session.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import orjson
@@ -29,7 +30,13 @@ from shared.events.assessment import (
     MedicalAssessmentCompleted,
 )
 from shared.events.common import Item
-from shared.events.disbursement import BudgetReserved, PaymentScheduled, PaymentSent
+from shared.events.disbursement import (
+    BudgetReserved,
+    CategoryAmount,
+    FxConversion,
+    PaymentScheduled,
+    PaymentSent,
+)
 
 ITEM = Item(item_id="item-1", category="medical", amount="1200.00", currency="CHF")
 
@@ -161,8 +168,18 @@ def test_information_round_trip_with_versions(api: Api, stack: Stack) -> None:
 
 def test_statuses_never_step_back_and_duplicates_apply_once(api: Api, stack: Stack) -> None:
     case_id = new_case(api)
-    common = {"case_id": case_id, "grant_id": "grant-1", "amount": "1200.00", "currency": "CHF"}
-    sent = PaymentSent(payment_id="pay-1", **common)
+    common = {
+        "case_id": case_id,
+        "grant_id": "grant-1",
+        "amount": "1200.00",
+        "currency": "CHF",
+        "country": "LB",
+        "by_category": [CategoryAmount(category="medical", amount="1200.00")],
+    }
+    paid = {"payment_id": "pay-1", "payee_id": "payee-1"}
+    sent = PaymentSent(
+        **paid, batch_id="batch-1", bank_reference="BR-1", paid_on=date(2026, 11, 2), **common
+    )
     event_id = publish(stack, subjects.PAYMENT_SENT, sent, case_id=case_id, actor="finance-1")
     wait_status(api, case_id, "paid")
     # Earlier steps arriving late change the timeline, never the status.
@@ -179,18 +196,24 @@ def test_statuses_never_step_back_and_duplicates_apply_once(api: Api, stack: Sta
         ),
         case_id=case_id,
     )
+    converted = FxConversion(
+        item_id="item-1",
+        category="medical",
+        amount="1200.00",
+        currency="CHF",
+        converted="1200.00",
+        rate="1",
+        as_of=date(2026, 11, 1),
+        base="CHF",
+        quote="CHF",
+    )
     publish(
         stack,
         subjects.BUDGET_RESERVED,
-        BudgetReserved(reservation_id="res-1", country="LB", fx_rate="1", **common),
+        BudgetReserved(reservation_id="res-1", fx_rate="1", conversions=[converted], **common),
         case_id=case_id,
     )
-    publish(
-        stack,
-        subjects.PAYMENT_SCHEDULED,
-        PaymentScheduled(payment_id="pay-1", **common),
-        case_id=case_id,
-    )
+    publish(stack, subjects.PAYMENT_SCHEDULED, PaymentScheduled(**paid, **common), case_id=case_id)
     # The same event again, past the stream's own de-duplication: the inbox drops it.
     publish(stack, subjects.PAYMENT_SENT, sent, case_id=case_id, event_id=event_id, msg_id=new_id())
     wait_history(api, case_id, "payment.scheduled")

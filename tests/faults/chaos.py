@@ -76,9 +76,10 @@ class Client:
 
     def call(self, method: str, service: str, path: str, user: str, *,
              json: Any = None, ok: tuple[int, ...] = (200, 201, 202),
-             wait_for_status: tuple[int, ...] = ()) -> httpx.Response:
+             wait_for_status: tuple[int, ...] = (),
+             headers: dict[str, str] | None = None) -> httpx.Response:
         key = str(uuid.uuid4())
-        headers = self.api.auth(user) | {"Idempotency-Key": key}
+        headers = self.api.auth(user) | {"Idempotency-Key": key} | (headers or {})
         give_up = time.monotonic() + self.deadline
         while True:
             try:
@@ -104,7 +105,7 @@ def setup_funding(client: Client, org: str, total: str) -> str:
         "org_id": org, "kind": "organisation", "name": "Partner NGO",
         "iban": "CH9300762011623852957", "default": True})
     client.call("POST", "disbursement", f"/payees/{payee.json()['payee_id']}/confirm",
-                "finance-2")
+                "finance-2", headers={"If-Match": payee.headers["ETag"]})
     return str(grant.json()["grant_id"])
 
 
@@ -126,7 +127,8 @@ def pay_everything(client: Client, stack: Stack, count: int) -> None:
              >= count, timeout=180, interval=0.5, what=f"{count} payments scheduled")
     batch = client.call("POST", "disbursement", "/batches", "finance-1", json={"currency": "CHF"})
     batch_id = batch.json()["batch_id"]
-    client.call("POST", "disbursement", f"/batches/{batch_id}/approve", "finance-2")
+    client.call("POST", "disbursement", f"/batches/{batch_id}/approve", "finance-2",
+                headers={"If-Match": batch.headers["ETag"]})
     payments = [r[0] for r in query(dsn, "SELECT payment_id::text FROM payments"
                                          " WHERE batch_id = $1::uuid", batch_id)]
     assert len(payments) == count

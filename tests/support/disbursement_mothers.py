@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services.disbursement.batches import Batch, approve_batch, batchable, create_batch
-from services.disbursement.domain import FxRate, Grant, Restrictions, create_grant
-from services.disbursement.payments import Payee, Payment, confirm_payee, register_payee
-from services.disbursement.reservations import ApprovedCase, ApprovedItem
+from services.disbursement.domain.batches import Batch, approve_batch, batchable, create_batch
+from services.disbursement.domain.common import CaseRef
+from services.disbursement.domain.fx import FxRate
+from services.disbursement.domain.grants import Grant, Restrictions, create_grant
+from services.disbursement.domain.payees import Payee, confirm_payee, register_payee
+from services.disbursement.domain.payments import Payment
+from services.disbursement.domain.reservations import ApprovedCase, ApprovedItem
 from shared.money import Money
 
 TODAY = date(2025, 3, 1)
@@ -60,12 +63,19 @@ def case(
 ) -> ApprovedCase:
     items = items or (("medical", "100.00", "CHF"),)
     return ApprovedCase(
-        uuid4(),
-        org_id,
-        country,
-        tuple(ApprovedItem(cat, money(amount, ccy)) for cat, amount, ccy in items),
+        ref(org_id=org_id, country=country),
+        tuple(
+            ApprovedItem(f"item-{n + 1}", cat, money(amount, ccy))
+            for n, (cat, amount, ccy) in enumerate(items)
+        ),
         approved_at,
     )
+
+
+def ref(*, org_id: str = "org-a", country: str = "UG", case_id: UUID | None = None) -> CaseRef:
+    """A case as events name it; its story's correlation id is its own id."""
+    case_id = case_id or uuid4()
+    return CaseRef(case_id, org_id, country, str(case_id))
 
 
 def payee(

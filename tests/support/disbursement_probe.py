@@ -14,7 +14,7 @@ from shared.events.assessment import CaseApproved
 from shared.events.common import Item
 from shared.events.envelope import CloudEvent, new_event
 from shared.events.intake import CaseWithdrawn
-from support import Api, publish, query, stream_messages, wait_for
+from support import Api, publish, query, run, stream_messages, wait_for
 
 IBAN_DE = "DE89370400440532013000"
 IBAN_CH = "CH9300762011623852957"
@@ -33,14 +33,19 @@ def approval(
         approved_items=[Item(item_id=f"item-{n + 1}", category=c, amount=a, currency=ccy)
                         for n, (c, a, ccy) in enumerate(items)],
     )  # fmt: skip
-    return new_event(subjects.CASE_APPROVED, data, service="assessment", subject=case_id,
-                     actor="manager-1")
+    return new_event(
+        subjects.CASE_APPROVED, data, service="assessment", subject=case_id, actor="manager-1"
+    )
 
 
 def withdrawal(case_id: str) -> CloudEvent[CaseWithdrawn]:
-    return new_event(subjects.CASE_WITHDRAWN,
-                     CaseWithdrawn(case_id=case_id, reason="no_longer_needed"),
-                     service="intake", subject=case_id, actor="caseworker-a")
+    return new_event(
+        subjects.CASE_WITHDRAWN,
+        CaseWithdrawn(case_id=case_id, reason="no_longer_needed"),
+        service="intake",
+        subject=case_id,
+        actor="caseworker-a",
+    )
 
 
 def inject(stack: Stack, event: CloudEvent[Any], subject: str) -> None:
@@ -73,14 +78,58 @@ def create_grant(api: Api, **kw: Any) -> dict[str, Any]:
 
 
 def active_payee(api: Api, org_id: str, *, iban: str = IBAN_DE, default: bool = True) -> str:
-    resp = api.post("disbursement", "/payees", user="finance-1", json={
-        "org_id": org_id, "kind": "organisation", "name": "Partner NGO", "iban": iban,
-        "default": default})
+    resp = api.post(
+        "disbursement",
+        "/payees",
+        user="finance-1",
+        json={
+            "org_id": org_id,
+            "kind": "organisation",
+            "name": "Partner NGO",
+            "iban": iban,
+            "default": default,
+        },
+    )
     assert resp.status_code == 201, resp.text
     payee_id: str = resp.json()["payee_id"]
-    confirmed = api.post("disbursement", f"/payees/{payee_id}/confirm", user="finance-2")
+    confirmed = api.post(
+        "disbursement",
+        f"/payees/{payee_id}/confirm",
+        user="finance-2",
+        headers={"If-Match": resp.headers["ETag"]},
+    )
     assert confirmed.status_code == 200, confirmed.text
     return payee_id
+
+
+def approve_batch(api: Api, batch: dict[str, Any], user: str = "finance-2") -> Any:
+    """A second officer approves the batch as it was shown to them (its version)."""
+    return api.post(
+        "disbursement",
+        f"/batches/{batch['batch_id']}/approve",
+        user=user,
+        headers={"If-Match": f'"{batch["version"]}"'},
+    )
+
+
+def confirmed_rate(api: Api, base: str, quote: str, rate: str, as_of: str) -> dict[str, Any]:
+    """A rate proposed by finance-1 and confirmed by finance-2: in effect."""
+    proposed = api.post(
+        "disbursement",
+        "/fx-rates",
+        user="finance-1",
+        json={"base": base, "quote": quote, "rate": rate, "as_of": as_of},
+    )
+    assert proposed.status_code == 201, proposed.text
+    confirmed = api.post(
+        "disbursement",
+        f"/fx-rates/{proposed.json()['rate_id']}/confirm",
+        user="finance-2",
+        headers={"If-Match": proposed.headers["ETag"]},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    body: dict[str, Any] = confirmed.json()
+    return body
 
 
 def payments_of(api: Api, case_id: str) -> list[dict[str, Any]]:
@@ -109,11 +158,14 @@ def conserved(stack: Stack) -> None:
     """Per grant: amount = available + reserved + disbursed, all of them >= 0."""
     rows = db(stack, "SELECT * FROM grants")
     for r in rows:
-        assert r["amount_minor"] == (r["available_minor"] + r["reserved_minor"]
-                                     + r["disbursed_minor"]), dict(r)
+        assert r["amount_minor"] == (
+            r["available_minor"] + r["reserved_minor"] + r["disbursed_minor"]
+        ), dict(r)
         assert min(r["available_minor"], r["reserved_minor"], r["disbursed_minor"]) >= 0
-    over = db(stack, "SELECT case_id FROM reservations WHERE disbursed_minor + released_minor"
-                     " > amount_minor")
+    over = db(
+        stack,
+        "SELECT case_id FROM reservations WHERE disbursed_minor + released_minor > amount_minor",
+    )
     assert not over
 
 
@@ -124,3 +176,84 @@ def events_for(stack: Stack, subject: str, case_id: str) -> list[dict[str, Any]]
         if event["subject"] == case_id:
             found.append(event)
     return found
+
+
+# --- "nothing changed": the tables a command writes, and the events the service published ---
+
+TABLES = (
+    "grants",
+    "grant_adjustments",
+    "fx_rates",
+    "approved_cases",
+    "reservations",
+    "payees",
+    "payments",
+    "batches",
+    "batch_lines",
+)
+
+
+async def _published(nats_url: str) -> int:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        info = await nc.jetstream().stream_info("VFUND", subjects_filter="vfund.disbursement.>")
+        return sum((info.state.subjects or {}).values())
+    finally:
+        await nc.close()
+
+
+def published(stack: Stack) -> int:
+    """How many events the disbursement service has published on the stream."""
+    return int(run(_published(stack.nats_url or "")))
+
+
+async def _busy(nats_url: str) -> bool:
+    import nats
+
+    nc = await nats.connect(nats_url.split(","))
+    try:
+        consumers = await nc.jetstream().consumers_info("VFUND")
+        return any(
+            c.num_pending or c.num_ack_pending
+            for c in consumers
+            if c.name.startswith("disbursement-")
+        )
+    finally:
+        await nc.close()
+
+
+def settled(stack: Stack) -> None:
+    """Disbursement has applied every event it consumes, and published what it committed."""
+    wait_for(
+        lambda: not run(_busy(stack.nats_url or "")),
+        timeout=30,
+        interval=0.1,
+        what="disbursement's consumers caught up",
+    )
+    wait_for(lambda: not db(stack, "SELECT 1 FROM outbox LIMIT 1"), what="the outbox drained")
+
+
+def state(stack: Stack) -> dict[str, str]:
+    """A digest of every row of the tables commands write, and the count of events published,
+    once disbursement has settled."""
+    settled(stack)
+    digests = {
+        table: db(
+            stack,
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+            f" AS d FROM {table} t",
+        )[0]["d"]
+        for table in TABLES
+    }
+    return digests | {"events": str(published(stack))}
+
+
+def dead_letters(stack: Stack, event_id: str) -> list[bytes]:
+    """The dead letters of disbursement that carry this event."""
+    return [
+        data
+        for _, data, _ in stream_messages(stack.nats_url, "vfund.deadletter.disbursement")
+        if event_id.encode() in data
+    ]

@@ -27,9 +27,9 @@ from services.disbursement.bankfiles import (
     export_pain001,
     pain001_totals,
 )
-from services.disbursement.batches import Batch, BatchLine
-from services.disbursement.domain import DomainError
-from services.disbursement.payments import BankAccount
+from services.disbursement.domain.batches import Batch, BatchLine
+from services.disbursement.domain.payees import BankAccount
+from shared.errors import DomainError
 from shared.money import Money
 
 DEBTOR = DebtorAccount.parse("Victims Fund", IBAN_CH, "UBSWCHZH80A")

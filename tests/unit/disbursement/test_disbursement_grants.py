@@ -10,24 +10,22 @@ from uuid import uuid4
 import pytest
 from support.disbursement_mothers import NOW, RATES, TODAY, case, grant, money
 
-from services.disbursement.domain import (
-    DomainError,
-    FxRate,
+from services.disbursement.domain.fx import FxRate, convert, fx_rate
+from services.disbursement.domain.grants import (
     GrantAdjusted,
     GrantCreated,
     Restrictions,
     adjust_grant,
-    convert,
     create_grant,
-    record_fx_rate,
 )
-from services.disbursement.reservations import (
+from services.disbursement.domain.reservations import (
     BudgetInsufficient,
     BudgetReserved,
     converts,
     reserve,
     retry_waiting,
 )
+from shared.errors import DomainError
 from shared.money import Money
 
 HALF = (FxRate("EUR", "CHF", Decimal("0.5"), TODAY),)
@@ -133,7 +131,7 @@ def test_adjust_grant_refuses_another_currency() -> None:
 )
 def test_record_fx_rate_refuses(base: str, quote: str, rate: str, code: str) -> None:
     with pytest.raises(DomainError) as err:
-        record_fx_rate(base=base, quote=quote, rate=Decimal(rate), as_of=TODAY)
+        fx_rate(base=base, quote=quote, rate=Decimal(rate), as_of=TODAY, today=TODAY)
     assert err.value.code == code
 
 
@@ -225,7 +223,7 @@ def test_reserve_eligibility(kwargs: dict[str, Any], eligible: bool) -> None:
     result = reserve(c, [grant(**kwargs)], RATES, today=TODAY, at=NOW)
     assert (result.reservation is not None) is eligible
     if not eligible:
-        assert result.events == (BudgetInsufficient(c.case_id, (money("150.00"),), None),)
+        assert result.events == (BudgetInsufficient(c.ref, (money("150.00"),), None),)
 
 
 def test_insufficient_reports_the_smallest_relative_shortfall() -> None:
@@ -236,7 +234,7 @@ def test_insufficient_reports_the_smallest_relative_shortfall() -> None:
     result = reserve(c, [chf, eur], rates, today=TODAY, at=NOW)
     assert result.reservation is None
     assert result.waiting is not None
-    assert result.events == (BudgetInsufficient(c.case_id, (money("15.00", "EUR"),), eur.grant_id),)
+    assert result.events == (BudgetInsufficient(c.ref, (money("15.00", "EUR"),), eur.grant_id),)
     assert result.waiting.shortfall == (money("15.00", "EUR"),)
 
 
@@ -244,7 +242,7 @@ def test_insufficient_without_eligible_grant_states_full_amount_per_currency() -
     c = case(("medical", "10.00", "USD"), ("legal", "5.00", "EUR"), ("social", "1.00", "USD"))
     result = reserve(c, [], RATES, today=TODAY, at=NOW)
     assert result.events == (
-        BudgetInsufficient(c.case_id, (money("5.00", "EUR"), money("11.00", "USD")), None),
+        BudgetInsufficient(c.ref, (money("5.00", "EUR"), money("11.00", "USD")), None),
     )
 
 

@@ -15,10 +15,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from support.disbursement_mothers import NOW, RATES, TODAY, payee
 
-from services.disbursement import batches as b
-from services.disbursement import domain as d
-from services.disbursement import payments as p
-from services.disbursement import reservations as r
+from services.disbursement.domain import batches as b
+from services.disbursement.domain import common
+from services.disbursement.domain import grants as d
+from services.disbursement.domain import payees as pe
+from services.disbursement.domain import payments as p
+from services.disbursement.domain import reservations as r
+from shared.errors import DomainError
 from shared.money import Money
 
 T = TypeVar("T")
@@ -27,7 +30,7 @@ COUNTRIES = st.sampled_from(["UG", "KE"])
 INDEX = st.integers(min_value=0, max_value=1000)
 ITEMS = st.lists(
     st.tuples(
-        st.sampled_from(sorted(d.CATEGORIES)),
+        st.sampled_from(sorted(common.CATEGORIES)),
         st.integers(min_value=1, max_value=80_000),
         st.sampled_from(["CHF", "EUR", "USD"]),
     ),
@@ -37,7 +40,7 @@ ITEMS = st.lists(
 
 
 def refused(call: Callable[[], object]) -> str:
-    with pytest.raises(d.DomainError) as err:
+    with pytest.raises(DomainError) as err:
         call()
     return err.value.code
 
@@ -80,7 +83,7 @@ class Ledger(RuleBasedStateMachine):
 
     def open_payment(self, reservation: r.Reservation) -> None:
         self.reservations[reservation.case_id] = reservation
-        default = p.default_payee(reservation.org_id, list(self.payees.values()))
+        default = pe.default_payee(reservation.org_id, list(self.payees.values()))
         opened = p.open_payment(
             reservation, payment_id=self.new_id(), default=default, at=self.tick()
         )
@@ -124,14 +127,21 @@ class Ledger(RuleBasedStateMachine):
         if grant.available.minor + delta < 0:
             assert refused(lambda: d.adjust_grant(grant, change)) == "grant_below_committed"
             return
+        if grant.amount.minor + delta == 0:  # nothing committed, and all of it taken away
+            assert refused(lambda: d.adjust_grant(grant, change)) == "grant_amount_not_positive"
+            return
         self.grants[grant.grant_id] = d.adjust_grant(grant, change).state
         if delta > 0:
             self.retry()
 
     @rule(items=ITEMS, org=st.sampled_from(["org-a", "org-b"]), country=COUNTRIES)
     def approve_case(self, items: list[tuple[str, int, str]], org: str, country: str) -> None:
-        approved = tuple(r.ApprovedItem(cat, Money(m, ccy)) for cat, m, ccy in items)
-        case = r.ApprovedCase(self.new_id(), org, country, approved, self.tick())
+        approved = tuple(
+            r.ApprovedItem(f"item-{n}", cat, Money(m, ccy)) for n, (cat, m, ccy) in enumerate(items)
+        )
+        case_id = self.new_id()
+        ref = common.CaseRef(case_id, org, country, str(case_id))
+        case = r.ApprovedCase(ref, approved, self.tick())
         result = r.reserve(case, list(self.grants.values()), RATES, today=TODAY, at=self.clock)
         if result.reservation is None or result.grant is None:
             assert result.waiting is not None
@@ -158,14 +168,14 @@ class Ledger(RuleBasedStateMachine):
         if chosen.pending_account is None:
             assert chosen.account is not None  # every payee here was confirmed once
             iban = chosen.account.iban
-            changed = p.change_bank_details(chosen, iban=iban, bic=None, requested_by=officer)
+            changed = pe.change_bank_details(chosen, iban=iban, bic=None, requested_by=officer)
         elif chosen.pending_by == officer:
-            assert refused(lambda: p.confirm_payee(chosen, confirmed_by=officer)) == (
+            assert refused(lambda: pe.confirm_payee(chosen, confirmed_by=officer)) == (
                 "payee_same_officer"
             )
             return
         else:
-            changed = p.confirm_payee(chosen, confirmed_by=officer)
+            changed = pe.confirm_payee(chosen, confirmed_by=officer)
         self.payees[chosen.payee_id] = changed.state
 
     @precondition(lambda self: self.payments)

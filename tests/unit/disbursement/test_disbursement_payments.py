@@ -19,7 +19,7 @@ from support.disbursement_mothers import (
     payee,
 )
 
-from services.disbursement.batches import (
+from services.disbursement.domain.batches import (
     Batch,
     BatchApproved,
     approve_batch,
@@ -28,10 +28,16 @@ from services.disbursement.batches import (
     fail_payment,
     withdraw_case,
 )
-from services.disbursement.domain import DomainError, Grant
-from services.disbursement.payments import (
+from services.disbursement.domain.grants import Grant
+from services.disbursement.domain.payees import (
     BankAccount,
     Payee,
+    change_bank_details,
+    confirm_payee,
+    default_payee,
+    register_payee,
+)
+from services.disbursement.domain.payments import (
     Payment,
     PaymentAwaitingPayee,
     PaymentCancelled,
@@ -40,16 +46,13 @@ from services.disbursement.payments import (
     PaymentSent,
     SplitPart,
     cancel_payment,
-    change_bank_details,
-    confirm_payee,
-    default_payee,
     open_payment,
-    register_payee,
     reschedule_payment,
     set_payee,
     split_payment,
 )
-from services.disbursement.reservations import Reservation, ReservationReleased, reserve
+from services.disbursement.domain.reservations import Reservation, ReservationReleased, reserve
+from shared.errors import DomainError
 
 
 @dataclass
