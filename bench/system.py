@@ -45,7 +45,15 @@ def start_stack(root: Path) -> Stack:
     instead of by polling that would load the machine it measures."""
     postgres = EmbeddedPostgres(root / "postgres", settings={"track_commit_timestamp": "on"})
     postgres.start()
-    stack = Stack(root=root, admin_dsn=postgres.dsn, postgres=postgres, extra_env=BENCH_ENV)
+    # The load generator's HTTP client (like any client but a browser) sends no Secure cookie
+    # over plain HTTP, even on loopback: the web runs as the dev launcher does there.
+    stack = Stack(
+        root=root,
+        admin_dsn=postgres.dsn,
+        postgres=postgres,
+        extra_env=BENCH_ENV,
+        web_cookie_secure=False,
+    )
     try:
         stack.start_servers()
         stack.provision()
