@@ -72,7 +72,10 @@ def document(body: str, prolog: str = "") -> bytes:
 
 BILLION_LAUGHS = (
     '<!DOCTYPE Document [<!ENTITY a "lol">'
-    + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">' for p, c in zip("abcdefgh", "bcdefghi"))
+    + "".join(
+        f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
     + "]>"
 )
 

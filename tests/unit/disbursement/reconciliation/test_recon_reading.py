@@ -14,7 +14,6 @@ from support.statements import (
     CAMT_VERSIONS,
     FUND_IBAN,
     PAIN002_VERSIONS,
-    BatchInfo,
     Booking,
     Tx,
     TxStatus,
