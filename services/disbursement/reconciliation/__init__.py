@@ -36,6 +36,7 @@ from services.disbursement.reconciliation.matching import (
     check_account,
     check_not_imported,
     match_statement,
+    referenced,
 )
 from services.disbursement.reconciliation.model import (
     SUPPORTED,
@@ -52,7 +53,7 @@ from services.disbursement.reconciliation.model import (
     TransactionStatus,
     vfund_id,
 )
-from services.disbursement.reconciliation.status import match_status_report
+from services.disbursement.reconciliation.status import match_status_report, referenced_by_report
 from services.disbursement.reconciliation.validation import MAX_BYTES, preload
 
 __all__ = [
@@ -99,5 +100,7 @@ __all__ = [
     "read_bank_file",
     "read_statement",
     "read_status_report",
+    "referenced",
+    "referenced_by_report",
     "vfund_id",
 ]

@@ -76,6 +76,22 @@ def bank_reference_of(entry: Entry, statement: Statement) -> str:
     return "S" + hashlib.sha256(seed).hexdigest()[:32]
 
 
+def ids_of(references: Iterable[str | None]) -> frozenset[UUID]:
+    """The vfund ids among references a bank echoed (see model.vfund_id)."""
+    return frozenset(i for i in map(vfund_id, references) if i is not None)
+
+
+def referenced(statement: Statement) -> tuple[frozenset[UUID], frozenset[UUID]]:
+    """The payment ids (EndToEndIds) and batch ids (PmtInfId, MsgId) a statement names: the
+    payments to load for `match_statement` are those with one of these ids or batch ids."""
+    batches = [e.batch for e in statement.entries if e.batch is not None]
+    txs = [t for e in statement.entries for t in e.transactions]
+    return ids_of(t.end_to_end_id for t in txs), ids_of([
+        *(b.payment_info_id for b in batches), *(b.message_id for b in batches),
+        *(t.payment_info_id for t in txs), *(t.message_id for t in txs),
+    ])  # fmt: skip
+
+
 def check_not_imported(key: StatementKey, imported: Container[StatementKey]) -> None:
     """The same statement (account and statement id) is imported once (409 the second time)."""
     if key in imported:

@@ -20,7 +20,7 @@ from services.disbursement.reconciliation.decisions import (
     Unchanged,
     Unmatched,
 )
-from services.disbursement.reconciliation.matching import Book
+from services.disbursement.reconciliation.matching import Book, ids_of
 from services.disbursement.reconciliation.model import StatusReport, TransactionStatus, vfund_id
 
 
@@ -48,6 +48,13 @@ def match_status_report(report: StatusReport, payments: Iterable[KnownPayment]) 
             continue
         decisions.append(_block(line, covered, book))
     return book.result(decisions)
+
+
+def referenced_by_report(report: StatusReport) -> tuple[frozenset[UUID], frozenset[UUID]]:
+    """The payment ids and batch ids a status report names (see matching.referenced)."""
+    payments = ids_of(s.end_to_end_id for s in report.statuses)
+    batches = ids_of([report.original_message_id, *(s.payment_info_id for s in report.statuses)])
+    return payments, batches
 
 
 def _reason(line: TransactionStatus) -> str:

@@ -37,6 +37,7 @@ from services.disbursement.reconciliation import (
     check_not_imported,
     match_statement,
     read_statement,
+    referenced,
 )
 from shared.errors import DomainError, Refusal
 from shared.money import Money
@@ -325,3 +326,13 @@ def test_apply_refuses_every_change_the_rules_never_allow(
 ) -> None:
     with pytest.raises(ValueError):
         apply(payment, effect)
+
+
+def test_a_statement_says_which_payments_and_batches_to_load() -> None:
+    day = statement(
+        booking(P, CHF, batch=B),
+        batch_booking(B2, [(Q, CHF)], details=False),
+        Booking(CHF, txs=(Tx("INV-1", CHF, payment_info_id="not-ours"),)),
+        Booking(CHF, credit=True),
+    )
+    assert referenced(day) == ({P}, {B, B2})

@@ -16,6 +16,7 @@ from services.disbursement.reconciliation import (
     Unmatched,
     match_status_report,
     read_status_report,
+    referenced_by_report,
 )
 from shared.money import Money
 
@@ -124,3 +125,9 @@ def test_a_group_rejection_leaves_alone_what_failed_or_was_cancelled_before() ->
     result = run(payments, group_status="RJCT", group_reason="FF01")
     assert result.decisions == (Rejected(0, (Q,), "FF01"),)
     assert result.effects == (Fail(Q, "FF01", after_booking=False),)
+
+
+def test_a_status_report_says_which_payments_and_batches_to_load() -> None:
+    data = pain002(original_message_id=B.hex, payment_info_id=B2.hex,
+                   statuses=[TxStatus(P.hex), TxStatus("NOTPROVIDED")])  # fmt: skip
+    assert referenced_by_report(read_status_report(data)) == ({P}, {B, B2})
