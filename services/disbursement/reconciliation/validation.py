@@ -42,7 +42,8 @@ def _problem(field: str, code: str, message: str) -> dict[str, Any]:
 
 @cache
 def schema_for(message: MessageType) -> xmlschema.XMLSchema10:
-    """The official XSD of a message type, built once per process (about 0.7 s each)."""
+    """The official XSD of a message type, built once per process on first use (0.3 to 0.8 s of
+    CPU and about 1.6 MiB each)."""
     return xmlschema.XMLSchema10(XSD_DIR / f"{message.name}.xsd")
 
 
