@@ -26,7 +26,13 @@ from services.audit.report_pdf import Lang, render_pdf, report_view
 from services.audit.report_pdf.view import View
 from shared.events import subjects
 from shared.events.common import Item
-from shared.events.disbursement import BudgetReleased, BudgetReserved, CategoryAmount, PaymentSent
+from shared.events.disbursement import (
+    BudgetReleased,
+    BudgetReserved,
+    CategoryAmount,
+    FxConversion,
+    PaymentSent,
+)
 from shared.events.envelope import EventData, new_event
 from shared.events.intake import CaseSubmitted, Needs
 
@@ -113,15 +119,21 @@ def grant_story() -> Story:
                   at=asked, subject=other)  # fmt: skip
         by_category = [CategoryAmount(category=c, amount=a) for c, a in items.items()]  # type: ignore[arg-type]
         amount = _total(items)
+        conversions = [
+            FxConversion(item_id=f"item-{i}", category=c, amount=a, currency="CHF",  # type: ignore[arg-type]
+                         converted=a, rate="1", as_of=START.date(), base="CHF", quote="CHF")
+            for i, (c, a) in enumerate(items.items())
+        ]  # fmt: skip
         for grant, case in ((GRANT, case_id), (OTHER_GRANT, other)):
             story.add(subjects.BUDGET_RESERVED, BudgetReserved(
                 case_id=case, grant_id=grant, reservation_id=f"r-{case}", country=country,
                 amount=amount, currency="CHF", fx_rate="1", by_category=by_category,
+                conversions=conversions,
             ), at=asked + timedelta(hours=12), subject=case)  # fmt: skip
         if wait is None:
             story.add(subjects.BUDGET_RELEASED, BudgetReleased(
                 case_id=case_id, grant_id=GRANT, reservation_id=f"r-{case_id}", amount="200.00",
-                currency="CHF", reason="withdrawn",
+                currency="CHF", reason="withdrawn", country=country,
             ), at=asked + timedelta(days=2), subject=case_id)  # fmt: skip
             continue
         paid_on = asked.date() + timedelta(days=wait)
@@ -129,7 +141,7 @@ def grant_story() -> Story:
             story.add(subjects.PAYMENT_SENT, PaymentSent(
                 payment_id=f"p-{case}", case_id=case, grant_id=grant, country=country,
                 amount=amount, currency="CHF", by_category=by_category,
-                bank_reference=f"B{n}", paid_on=paid_on,
+                payee_id="payee-1", batch_id=f"batch-{n}", bank_reference=f"B{n}", paid_on=paid_on,
             ), at=datetime.combine(paid_on, datetime.min.time(), UTC) + timedelta(hours=15),
                subject=case)  # fmt: skip
     return story

@@ -37,8 +37,8 @@ from support.statements import (
 )
 
 from services.disbursement.bankfiles import DebtorAccount, end_to_end_id, export_pain001
-from services.disbursement.batches import Batch, BatchLine
-from services.disbursement.payments import BankAccount
+from services.disbursement.domain.batches import Batch, BatchLine
+from services.disbursement.domain.payees import BankAccount
 from services.disbursement.reconciliation import (
     Confirm,
     Decision,

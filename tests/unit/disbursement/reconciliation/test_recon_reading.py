@@ -28,8 +28,8 @@ from support.statements import (
 )
 
 from services.disbursement.bankfiles import DebtorAccount, export_pain001
-from services.disbursement.batches import Batch, BatchLine
-from services.disbursement.payments import BankAccount
+from services.disbursement.domain.batches import Batch, BatchLine
+from services.disbursement.domain.payees import BankAccount
 from services.disbursement.reconciliation import (
     BatchBooking,
     ReturnInfo,
