@@ -7,7 +7,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -221,14 +220,6 @@ def _identifier(value: object, claim: str) -> str:
 
 
 _bearer = HTTPBearer(auto_error=False, description="EdDSA JWT")
-# The principal of the request being served; read only by code that is handed the subject alone
-# (shared.idempotency keeps keys apart per whole principal even then).
-_current: ContextVar[Principal | None] = ContextVar("vfund_principal", default=None)
-
-
-def current() -> Principal | None:
-    """The authenticated principal of the request in progress, if any."""
-    return _current.get()
 
 
 async def current_principal(
@@ -238,10 +229,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "a bearer token is required", code="missing-token", headers=_CHALLENGE)
     authenticator: Authenticator = request.app.state.authenticator
-    principal = authenticator.verify(credentials.credentials)
-    # Async dependencies run in the request's own task and context: the endpoint sees this.
-    _current.set(principal)
-    return principal
+    return authenticator.verify(credentials.credentials)
 
 
 def require(*roles: str) -> Callable[..., Any]:

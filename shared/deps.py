@@ -42,16 +42,19 @@ def etag(version: int) -> str:
 
 
 def check_if_match(if_match: str | None, version: int, *, required: bool = False) -> None:
-    """412 when the client's version is stale: changes never overwrite blindly."""
-    if if_match is None:
+    """412 when the client's version is stale: changes never overwrite blindly.
+
+    `required`: the change confirms or approves what a person reviewed, so it must name that
+    version: 428 without If-Match, and with `*` too (it matches any version, so it names none)."""
+    candidates = {tag.strip().removeprefix("W/") for tag in (if_match or "").split(",")}
+    if if_match is None or (required and "*" in candidates):
         if required:
             raise Problem(
                 428,
-                "this change needs an If-Match header with the resource's ETag",
+                "confirm what you reviewed: send If-Match with the ETag of the version you saw",
                 code="if-match-required",
             )
         return
-    candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if "*" not in candidates and etag(version) not in candidates:
         raise Problem(
             412,

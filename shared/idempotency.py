@@ -10,8 +10,6 @@ import asyncpg
 import orjson
 from fastapi.responses import JSONResponse
 
-from shared import auth
-from shared.auth import Principal
 from shared.db import Connection, Db
 from shared.problems import Problem
 
@@ -22,19 +20,14 @@ def body_hash(payload: Any) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def scope_of(principal: Principal | str) -> str:
+Owner = tuple[str, str | None]
+
+
+def scope_of(owner: Owner) -> str:
     """Whose keys these are: the subject AND its organisation, so that one subject acting for
     two organisations (or a subject reused by another organisation) never replays an answer
-    made for the other. Stored in the `principal` column as a JSON pair.
-
-    Given the subject alone (routes written before keys were scoped), the principal of the
-    request in progress completes it; pass the Principal itself instead."""
-    if isinstance(principal, str):
-        found = auth.current()
-        if found is None or found.sub != principal:
-            return orjson.dumps([principal, None]).decode()
-        principal = found
-    return orjson.dumps([principal.sub, principal.org]).decode()
+    made for the other. Stored in the `principal` column as a JSON pair."""
+    return orjson.dumps(list(owner)).decode()
 
 
 async def _replay(
@@ -61,9 +54,10 @@ async def _replay(
 
 
 async def run(
-    db: Db, *, key: str | None, principal: Principal | str, route: str, payload: Any, work: Work
+    db: Db, *, key: str | None, principal: Owner, route: str, payload: Any, work: Work
 ) -> JSONResponse:
-    """Run `work` in one transaction, remembering its answer under the key in the same one."""
+    """Run `work` in one transaction, remembering its answer under the key in the same one.
+    `principal`: (subject, organisation) of who asks."""
     if key is not None and not (0 < len(key) <= 200):
         raise Problem(
             400, "Idempotency-Key must be 1 to 200 characters", code="bad-idempotency-key"

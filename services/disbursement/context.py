@@ -51,4 +51,5 @@ def cause_of(request: Request, principal: Principal) -> Cause:
         actor=principal.sub,
         causation_id=request.state.request_id,
         correlation_id=request.state.correlation_id,
+        org=principal.org,
     )

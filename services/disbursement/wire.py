@@ -36,6 +36,9 @@ class Cause:
     actor: str
     causation_id: str
     correlation_id: str | None = None
+    # The acting person's organisation (None for the fund's staff and for events): with the
+    # actor, whose Idempotency-Keys a request's are.
+    org: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from services.intake.commands.following import Followed, follow
 from services.intake.context import HandlerCtx
 from services.intake.domain.bounds import plain, timeline_detail
 from shared.consume import Poison
-from shared.events import subjects
+from shared.events import CATALOGUE, subjects
 from shared.events.assessment import InformationRequested
 from shared.events.envelope import CloudEvent, EventData, nats_subject_of
 
@@ -49,6 +49,15 @@ def followed(event: CloudEvent[AnyCaseEvent]) -> Followed:
     parts = subject.split(".", 2)
     if len(parts) < 3 or not plain(parts[2]):
         raise Poison("the event type names no event")
+    # The timeline takes a few fields by name, but only from an event that is what the catalogue
+    # says it is: a lie is dead-lettered at its first delivery, never recorded.
+    model = CATALOGUE.get(subject)
+    if model is None:
+        raise Poison("the event's subject is not in the catalogue")
+    try:
+        model.model_validate(event.data.model_dump())
+    except ValidationError as exc:
+        raise Poison("the event's data breaks its catalogue model") from exc
     request = _information_request(event) if subject == subjects.INFORMATION_REQUESTED else None
     return Followed(
         event_id=event.id,

@@ -49,15 +49,6 @@ class ApiCall:
     idempotency_key: str | None = None
 
 
-def _named(if_match: str | None) -> str | None:
-    """The versions an If-Match names: `*` (whatever the version is) names none, so it does not
-    say what the person confirming reviewed."""
-    if if_match is None:
-        return None
-    tags = [t for t in (t.strip() for t in if_match.split(",")) if t and t != "*"]
-    return ", ".join(tags) or None
-
-
 def _created(_: Result) -> tuple[int, Body]:
     return 201, {}
 
@@ -80,7 +71,7 @@ async def _change(
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
         if confirms(stored.case):
-            check_if_match(_named(call.if_match), stored.case.version, required=True)
+            check_if_match(call.if_match, stored.case.version, required=True)
         else:
             check_if_match(call.if_match, stored.case.version)
         now = ctx.clock()
@@ -103,7 +94,7 @@ async def _change(
     return await idempotency.run(
         ctx.db,
         key=call.idempotency_key,
-        principal=call.principal.sub,
+        principal=(call.principal.sub, call.principal.org),
         route=call.route,
         payload=call.payload,
         work=work,

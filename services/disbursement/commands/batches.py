@@ -62,7 +62,7 @@ async def create(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route="POST /batches",
         payload=body.model_dump(mode="json"),
         work=work,

@@ -54,7 +54,7 @@ async def propose(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route="POST /fx-rates",
         payload=body.model_dump(mode="json"),
         work=work,

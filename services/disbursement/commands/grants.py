@@ -55,7 +55,7 @@ async def create(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route="POST /grants",
         payload=body.model_dump(mode="json"),
         work=work,
@@ -100,7 +100,7 @@ async def adjust(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route=f"POST /grants/{grant_id}/adjustments",
         payload=body.model_dump(mode="json"),
         work=work,

@@ -50,7 +50,7 @@ async def register(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route="POST /payees",
         payload=body.model_dump(mode="json"),
         work=work,

@@ -237,7 +237,7 @@ async def split(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route=f"POST /payments/{payment_id}/split",
         payload=body.model_dump(mode="json"),
         work=work,

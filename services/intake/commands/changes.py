@@ -84,7 +84,7 @@ async def attach_document(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=caller.actor.sub,
+        principal=(caller.actor.sub, caller.actor.org),
         route=f"POST /cases/{case_id}/documents",
         payload=payload,
         work=work,

@@ -100,7 +100,7 @@ async def submit_case(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=actor.sub,
+        principal=(actor.sub, actor.org),
         route="POST /cases",
         payload=fingerprint(ctx.blind_index_key, body.model_dump(mode="json")),
         work=work,

@@ -19,7 +19,6 @@ from services.intake.wire import SERVICE
 from shared import idempotency, outbox
 from shared.db import Connection
 from shared.deps import check_if_match, etag
-from shared.problems import Problem
 
 Change = Callable[[Connection, cases.Stored, datetime], Awaitable[rules.Outcome]]
 Reply = tuple[int, dict[str, Any], dict[str, str]]
@@ -63,7 +62,12 @@ async def apply(
         return 200, views.changed(case_id, outcome.status, version), {"ETag": etag(version)}
 
     return await idempotency.run(
-        ctx.db, key=key, principal=caller.actor.sub, route=route, payload=payload, work=work
+        ctx.db,
+        key=key,
+        principal=(caller.actor.sub, caller.actor.org),
+        route=route,
+        payload=payload,
+        work=work,
     )
 
 
@@ -81,13 +85,6 @@ async def lock(
     if stored is None:
         raise access.not_found()
     access.check_change(caller.actor, stored.case.org_id, owner_only=owner_only)
-    if required and if_match is not None and "*" in {t.strip() for t in if_match.split(",")}:
-        # "*" matches any version: it says nothing of which one a person reviewed.
-        raise Problem(
-            428,
-            "this change needs If-Match with the ETag of the version you reviewed, not *",
-            code="if-match-required",
-        )
     check_if_match(if_match, stored.case.version, required=required)
     return stored, datetime.now(UTC)
 
