@@ -18,12 +18,11 @@ from shared.events import subjects
 from shared.events.common import Item
 from shared.events.envelope import CONTENT_TYPE, EventData, new_event
 from shared.events.intake import CaseSubmitted, Needs
-from support import Api, stream_messages, wait_for
+from support import INJECTED, Api, stream_messages, wait_for
 from support.factories import case_body
 
 # What a test publishes on purpose is marked so (as tests/support's own publish helper marks it):
 # the suite's check of the stream leaves such events and the dead letters they cause out.
-INJECTED = {"Vfund-Test": "injected"}
 
 
 def query(stack: Stack, sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -15,6 +15,7 @@ import nats
 from dev.stack import Stack
 from shared.events import subjects
 from shared.events.envelope import CONTENT_TYPE, EventData, new_event
+from support import INJECTED
 
 T = TypeVar("T")
 INTAKE_TABLES = (
@@ -113,7 +114,7 @@ def publish(
             await nc.jetstream().publish(
                 subject,
                 event.to_json(),
-                headers={"Nats-Msg-Id": msg_id or event.id, "Content-Type": CONTENT_TYPE},
+                headers={"Nats-Msg-Id": msg_id or event.id, "Content-Type": CONTENT_TYPE, **INJECTED},
             )
         finally:
             await nc.close()
