@@ -29,6 +29,12 @@ class NewEntry:
     stream_seq: int
 
 
+# vfund's events nest five levels deep. Readers of the log give up somewhere past a few hundred
+# (Python's json, pydantic, a browser's stack), so an event nested deeper would break every page
+# and client that lists it: it is dead-lettered instead (kept on vfund.deadletter.audit).
+MAX_DEPTH = 64
+
+
 def entry_of(body: bytes, *, nats_subject: str, stream_seq: int) -> NewEntry:
     """The entry for one message's body; NotAnEvent if it can never be one (dead-letter it)."""
     try:
@@ -37,6 +43,8 @@ def entry_of(body: bytes, *, nats_subject: str, stream_seq: int) -> NewEntry:
         raise NotAnEvent("not JSON") from exc
     if type(event) is not dict or type(event.get("id")) is not str or not event["id"]:
         raise NotAnEvent("not a CloudEvent")
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _depth(event) > MAX_DEPTH:
+        raise NotAnEvent(f"nested deeper than {MAX_DEPTH} levels")
     try:
         leaf = merkle.leaf_hash(canonical_json(event))
     except ValueError as exc:  # numbers or strings RFC 8785 cannot represent
@@ -53,6 +61,17 @@ def entry_of(body: bytes, *, nats_subject: str, stream_seq: int) -> NewEntry:
         leaf_hash=leaf,
         stream_seq=stream_seq,
     )
+
+
+def _depth(value: dict[str, object] | list[object]) -> int:
+    """How many arrays and objects deep value nests (without recursion: it may be deep)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        container, depth = pending.pop()
+        deepest = max(deepest, depth)
+        items = container.values() if isinstance(container, dict) else container
+        pending += [(v, depth + 1) for v in items if isinstance(v, dict | list)]
+    return deepest
 
 
 def once_each(entries: Iterable[NewEntry]) -> list[NewEntry]:

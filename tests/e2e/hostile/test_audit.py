@@ -17,11 +17,10 @@ from typing import Any
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from support import Api, assert_problem, publish, wait_for
+from support import Api, assert_problem, publish, stream_messages, wait_for
 from support.audit_exports import dumped, entry, parsed, split
 
 from dev.stack import Stack
-from services.audit.domain.canonical import canonical_json
 from services.audit.domain.heads import sign_tree_head
 from services.audit.verify import main as verify_main
 
@@ -129,36 +128,40 @@ def test_nothing_writes_through_the_audit_api(api: Api, method: str, path: str) 
     assert_problem(api.call(method, "audit", path, user="admin-1", content=b"{}"), 405)
 
 
-def test_an_event_nested_as_deep_as_json_allows_is_logged_listed_and_exported(
-    api: Api, stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_an_event_nested_deeper_than_readers_go_is_dead_lettered_not_logged(
+    api: Api, stack: Stack
 ) -> None:
-    """Published by anyone who may publish on vfund.>: it must neither stop the log nor break
-    the pages and exports that carry it (serialisers stop at a few hundred levels)."""
-    subject = str(uuid.uuid4())
+    """Published by anyone who may publish on vfund.>: logged, it would break every page and
+    client that lists it (readers stop at a few hundred levels); it is kept as a dead letter,
+    and the log goes on."""
+    subject, event_id = str(uuid.uuid4()), str(uuid.uuid4())
     deep = b"[" * 1000 + b'{"x": 1.5,\n "y": "\\n"}' + b"]" * 1000
     body = b'{"id": "%s", "type": "org.vfund.x.v1", "subject": "%s",\n "data": %s}' % (
-        str(uuid.uuid4()).encode(),
+        event_id.encode(),
         subject.encode(),
         deep,
     )
-    publish(stack.nats_url or "", "vfund.intake.case.withdrawn", body)
+    publish(stack.nats_url or "", "vfund.test.hostile.deep", body)
+    after = str(uuid.uuid4())
+    next_event = {"id": after, "type": "org.vfund.test.v1", "subject": after}
+    publish(stack.nats_url or "", "vfund.test.hostile.after", orjson.dumps(next_event))
 
-    def listed() -> dict[str, Any] | None:
-        got = api.get("audit", f"/log?subject={subject}", user="auditor-1")
-        assert got.status_code == 200, got.text
-        return next(iter(orjson.loads(got.content)["items"]), None)  # deeper than json goes
+    def kept() -> list[dict[str, str]]:
+        letters = stream_messages(stack.nats_url or "", "vfund.deadletter.audit")
+        return [h for _, data, h in letters if event_id.encode() in data]
 
-    item = wait_for(listed, what="the deep event in the log")
-    assert canonical_json(item["event"]) == canonical_json(orjson.loads(body))  # == recurses
-    assert item["leaf_hash"] == entry(0, orjson.loads(body))["leaf_hash"]
-    index = item["index"]
-    part = api.get("audit", f"/export?from_index={index}&to_index={index}", user="auditor-1")
-    assert part.status_code == 200 and part.content.count(b"\n") == 1, part.content[:200]
-    path = tmp_path / "deep.jsonl"
-    path.write_bytes(part.content)
-    key = str(stack.keys.audit_public)  # type: ignore[union-attr]
-    status = verify_main([str(path), "--public-key", key, "--allow-unsigned"])
-    assert status == 0, capsys.readouterr().out
+    def listed(which: str) -> list[dict[str, Any]]:
+        page = api.get("audit", f"/log?subject={which}", user="auditor-1")
+        assert page.status_code == 200, page.text
+        items: list[dict[str, Any]] = page.json()["items"]
+        return items
+
+    headers = wait_for(kept, what="the deep event in vfund.deadletter.audit")[0]
+    assert headers["Vfund-Error"] == "nested deeper than 64 levels"
+    wait_for(lambda: listed(after), what="the next event in the log: the writer went on")
+    assert listed(subject) == []
+    page = api.get("audit", "/log?limit=1000", user="auditor-1")
+    assert page.status_code == 200 and event_id not in page.text
 
 
 # --- rule 8: exports altered ------------------------------------------------------------------

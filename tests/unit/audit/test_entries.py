@@ -7,7 +7,7 @@ import hashlib
 import pytest
 import rfc8785
 
-from services.audit.domain.entries import NewEntry, NotAnEvent, entry_of
+from services.audit.domain.entries import MAX_DEPTH, NewEntry, NotAnEvent, entry_of
 
 
 def parse_entry(data: bytes, subject: str = "vfund.disbursement.budget.reserved") -> NewEntry:
@@ -47,7 +47,17 @@ def test_what_can_never_be_an_entry(body: bytes) -> None:
         parse_entry(body)
 
 
-def test_an_event_nested_as_deep_as_json_allows_is_still_an_entry() -> None:
-    body = b'{"id": "deep", "data": ' + b"[" * 1000 + b"0.5" + b"]" * 1000 + b"}"
-    entry = parse_entry(body)
-    assert entry.event_id == "deep" and len(entry.leaf_hash) == 32
+def nested(levels: int) -> bytes:
+    """An event whose data nests so that the whole event is `levels` deep."""
+    return b'{"id": "deep", "data": ' + b"[" * (levels - 1) + b"0.5" + b"]" * (levels - 1) + b"}"
+
+
+def test_an_event_nested_deeper_than_readers_go_is_dead_lettered() -> None:
+    assert parse_entry(nested(MAX_DEPTH)).event_id == "deep"
+    with pytest.raises(NotAnEvent, match=f"nested deeper than {MAX_DEPTH} levels"):
+        parse_entry(nested(MAX_DEPTH + 1))
+    with pytest.raises(NotAnEvent):
+        parse_entry(nested(1000))  # as deep as JSON parsers go
+    # Brackets in strings are not nesting.
+    brackets = b'{"id": "b", "data": {"text": "' + b"[{" * 200 + b'"}}'
+    assert parse_entry(brackets).event_id == "b"
