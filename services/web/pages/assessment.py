@@ -10,6 +10,7 @@ approval and a ratification ask for the second factor again after five minutes (
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -30,6 +31,7 @@ from services.web.pages.assessment_case import (
     item_lines,
     load,
     renumbered,
+    text,
     values_of,
 )
 
@@ -167,7 +169,7 @@ async def _send(
     user: User,
     case_id: str,
     form_name: str,
-    call: Any,
+    call: Awaitable[Reply],
     *,
     lines: str | None = None,
 ) -> Response | Reply:
@@ -178,7 +180,7 @@ async def _send(
     if lines is not None:
         _, numbers = item_lines(form, lines)
     try:
-        reply: Reply = await call
+        reply = await call
     except ServiceRefusal as exc:
         if exc.status == 404:
             raise PageNotFound from exc
@@ -217,12 +219,12 @@ async def assess(request: Request, ctx: Ctx, user: Assessor, case_id: str) -> Re
         raise PageNotFound
     lines, _ = item_lines(form, "recommended_items")
     body: dict[str, Any] = {
-        "recommendation": form.get("recommendation", ""),
+        "recommendation": text(form, "recommendation"),
         "recommended_items": lines,
-        "notes": form.get("notes", ""),
+        "notes": text(form, "notes"),
     }
-    reason = form.get("exceeding_reason")
-    if isinstance(reason, str) and reason.strip():
+    reason = text(form, "exceeding_reason")
+    if reason.strip():
         body["exceeding_reason"] = reason
     call = ctx.clients.assessment.call(
         "POST",
@@ -241,7 +243,7 @@ async def assess(request: Request, ctx: Ctx, user: Assessor, case_id: str) -> Re
 async def request_information(request: Request, ctx: Ctx, user: Assessor, case_id: str) -> Response:
     case_id = checked_id(case_id)
     form = await request.form()
-    body = {"question_category": form.get("question_category", "")}
+    body = {"question_category": text(form, "question_category")}
     call = ctx.clients.assessment.call(
         "POST",
         f"/cases/{case_id}/information-requests",
@@ -259,7 +261,7 @@ async def rule_on_duplicate(request: Request, ctx: Ctx, user: Assessor, case_id:
     the assessor saw."""
     case_id = checked_id(case_id)
     form = await request.form()
-    body = {"reason_code": form.get("reason_code", "")}
+    body = {"reason_code": text(form, "reason_code")}
     call = ctx.clients.intake.call(
         "POST",
         f"/cases/{case_id}/duplicate-ruling",
@@ -283,7 +285,7 @@ async def decide(request: Request, ctx: Ctx, user: DecidingManager, case_id: str
         body["approved_items"], _ = item_lines(form, "approved_items")
         form_name = "second" if form.get("second") == "1" else "approve"
     elif decision == "reject":
-        body["reason_code"] = form.get("reason_code") or None
+        body["reason_code"] = text(form, "reason_code") or None
         form_name = "reject"
     else:
         raise PageNotFound

@@ -140,6 +140,12 @@ def renumbered(exc: ServiceRefusal, prefix: str, numbers: dict[int, int]) -> Ser
     return exc
 
 
+def text(form: FormData, name: str) -> str:
+    """A text field of the form ("" when missing, or when a file was sent in its place)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def values_of(form: FormData, names: Iterable[str] | None = None) -> dict[str, str]:
     """The text fields of a form, to show again (never a file, never the tokens)."""
     keep = None if names is None else set(names)
