@@ -44,13 +44,17 @@ def api_call(
 
 
 @router.get("/cases/{case_id}", responses={401: {}, 403: {}, 404: {}})
-async def get_case(case_id: CaseId, ctx: Ctx, _: Reader) -> JSONResponse:
-    """The assessment view (no personal data; notes for assessors and fund managers); ETag."""
+async def get_case(case_id: CaseId, ctx: Ctx, principal: Reader) -> JSONResponse:
+    """The assessment view (no personal data; notes for assessors and fund managers); ETag.
+    `actions`: what the caller may do to the case now (what this service would accept)."""
+    viewer = views.Viewer(principal.sub, principal.roles)
     async with ctx.db.connection() as conn:
         stored = await repository.get_case(conn, case_id=case_id)
         if stored is None:
             raise Problem(404, "no such case in assessment", code="case-not-found")
-        body = await views.case_body(conn, stored, now=ctx.clock(), policy=ctx.policy)
+        body = await views.case_body(
+            conn, stored, now=ctx.clock(), policy=ctx.policy, viewer=viewer
+        )
     return JSONResponse(body, headers={"ETag": etag(stored.case.version), **commands.NO_STORE})
 
 

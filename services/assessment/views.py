@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from services.assessment import domain, repository
+from services.assessment.domain.actions import available_actions
 from services.assessment.domain.codes import AssessmentKind, DeadlineStage
 from services.assessment.domain.model import CaseFile, Policy
 from services.assessment.domain.queues import QueueEntry
@@ -15,7 +17,16 @@ from services.assessment.repository.state import item_lines
 from shared.db import Connection
 
 POSSIBLE_DUPLICATE = "possible_duplicate"
+FAST_TRACK = "fast_track"
 Body = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who reads the case: the view says which actions this person may take on it."""
+
+    sub: str
+    roles: Collection[str]
 
 
 def _t(moment: datetime | None) -> str | None:
@@ -42,6 +53,8 @@ def flags(entry: QueueEntry | None, stored: StoredCase) -> list[str]:
         found.add("ratification_missed")
     if stored.possible_duplicate:
         found.add(POSSIBLE_DUPLICATE)
+    if case.outcome is not None and case.outcome.fast_track:
+        found.add(FAST_TRACK)
     return sorted(found)
 
 
@@ -63,10 +76,12 @@ def queue_line(entry: QueueEntry, stored: StoredCase) -> Body:
     }
 
 
-async def case_body(conn: Connection, stored: StoredCase, *, now: datetime, policy: Policy) -> Body:
+async def case_body(
+    conn: Connection, stored: StoredCase, *, now: datetime, policy: Policy, viewer: Viewer
+) -> Body:
     """The case view with its assessments' history (one query for the notes)."""
     assessments = await repository.assessments_of(conn, case_id=stored.case.case_id)
-    return case_view(stored, assessments, now=now, policy=policy)
+    return case_view(stored, assessments, now=now, policy=policy, viewer=viewer)
 
 
 def case_view(
@@ -75,8 +90,10 @@ def case_view(
     *,
     now: datetime,
     policy: Policy,
+    viewer: Viewer,
 ) -> Body:
-    """The assessment view of a case; notes are shown to its assessors and fund managers."""
+    """The assessment view of a case; notes are shown to its assessors and fund managers, and
+    `actions` names what the viewer may do to it now (what the service would accept)."""
     case = stored.case
     entries = [
         e
@@ -138,6 +155,12 @@ def case_view(
             for r in case.information_requests
         ],
         "decision": _decision(case),
+        "actions": [
+            a.value
+            for a in available_actions(
+                case, who=viewer.sub, roles=viewer.roles, now=now, policy=policy
+            )
+        ],
         "version": case.version,
     }
 

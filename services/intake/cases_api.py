@@ -83,9 +83,16 @@ async def read_case(
     ctx: Ctx,
     principal: Reader,
     purpose: Purpose = "case_review",
+    personal_data: bool = True,
 ) -> dict[str, Any]:
+    """The case as this reader may see it. For its readers, the personal data is decrypted and
+    the read recorded with its `purpose` (`personal_data_accessed`); `personal_data=false`
+    asks for the case without it (no decryption, nothing recorded): a page that shows it only
+    once its reader chose to see it, and said why."""
     caller = Caller(principal, request.state.request_id)
-    out, version = await reads.read_case(ctx, caller, case_id=str(case_id), purpose=purpose)
+    out, version = await reads.read_case(
+        ctx, caller, case_id=str(case_id), purpose=purpose, personal=personal_data
+    )
     response.headers["ETag"] = etag(version)
     response.headers["Cache-Control"] = "no-store"
     return out

@@ -130,6 +130,15 @@ async def accounts(conn: Connection, *, org_id: str | None = None) -> list[Accou
     return [_account(r) for r in rows]
 
 
+async def display_names(conn: Connection, *, account_ids: list[str]) -> dict[str, str]:
+    """The names the pages show for the people the services name by account id."""
+    rows = await conn.fetch(
+        "SELECT account_id, display_name FROM accounts WHERE account_id = ANY($1::text[])",
+        account_ids,
+    )
+    return {r["account_id"]: r["display_name"] for r in rows}
+
+
 async def insert_account(conn: Connection, *, account: Account, now: datetime) -> bool:
     done = await conn.fetchval(
         "INSERT INTO accounts (account_id, username, display_name, email, roles, org_id, donor,"

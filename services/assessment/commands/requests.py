@@ -88,7 +88,9 @@ async def _change(
         if after is not None:
             await after(tx, result)
         status, extra = respond(result)
-        body = await views.case_body(tx, saved, now=ctx.clock(), policy=ctx.policy) | extra
+        viewer = views.Viewer(call.principal.sub, call.principal.roles)
+        body = await views.case_body(tx, saved, now=ctx.clock(), policy=ctx.policy, viewer=viewer)
+        body |= extra
         return status, body, {"ETag": etag(result.case.version), **NO_STORE}
 
     return await idempotency.run(
