@@ -1,0 +1,103 @@
+"""One handler per event the web service consumes: each says what the event tells, and to
+whom, through its command (contract section 10). Every event about a case also lets the web see
+the queues the case entered since."""
+
+from __future__ import annotations
+
+from services.web.commands import notify
+from services.web.context import HandlerCtx
+from services.web.domain import notifications as tell
+from shared.events.assessment import (
+    ApprovalPending,
+    DeadlineApproaching,
+    DeadlineMissed,
+    InformationRequested,
+    LegalAssessmentCompleted,
+    MedicalAssessmentCompleted,
+    ReviewRequested,
+)
+from shared.events.disbursement import BatchCreated, PaymentFailed
+from shared.events.envelope import CloudEvent
+from shared.events.intake import CaseInformationProvided, CaseSubmitted
+
+
+async def on_case_submitted(event: CloudEvent[CaseSubmitted], ctx: HandlerCtx) -> None:
+    await notify.about_case(ctx, event, event.data.case_id)
+
+
+async def on_information_provided(
+    event: CloudEvent[CaseInformationProvided], ctx: HandlerCtx
+) -> None:
+    await notify.about_case(ctx, event, event.data.case_id)
+
+
+async def on_information_requested(
+    event: CloudEvent[InformationRequested], ctx: HandlerCtx
+) -> None:
+    await notify.about_case(
+        ctx, event, event.data.case_id, lambda case: [tell.information_requested(event.id, case)]
+    )
+
+
+async def on_review_requested(event: CloudEvent[ReviewRequested], ctx: HandlerCtx) -> None:
+    await notify.about_case(ctx, event, event.data.case_id)
+
+
+async def on_medical_completed(
+    event: CloudEvent[MedicalAssessmentCompleted], ctx: HandlerCtx
+) -> None:
+    await notify.about_case(ctx, event, event.data.case_id)
+
+
+async def on_legal_completed(event: CloudEvent[LegalAssessmentCompleted], ctx: HandlerCtx) -> None:
+    await notify.about_case(ctx, event, event.data.case_id)
+
+
+async def on_approval_pending(event: CloudEvent[ApprovalPending], ctx: HandlerCtx) -> None:
+    first = event.data.first_decider
+    await notify.about_case(
+        ctx,
+        event,
+        event.data.case_id,
+        lambda case: [tell.approval_pending(event.id, case, first_decider=first)],
+    )
+
+
+async def on_deadline_approaching(event: CloudEvent[DeadlineApproaching], ctx: HandlerCtx) -> None:
+    data = event.data
+    await notify.about_case(
+        ctx,
+        event,
+        data.case_id,
+        lambda case: _some(
+            tell.deadline(
+                event.id, "deadline_approaching", case, stage=data.stage, due_at=data.due_at
+            )
+        ),
+    )
+
+
+async def on_deadline_missed(event: CloudEvent[DeadlineMissed], ctx: HandlerCtx) -> None:
+    data = event.data
+    await notify.about_case(
+        ctx,
+        event,
+        data.case_id,
+        lambda case: _some(
+            tell.deadline(event.id, "deadline_missed", case, stage=data.stage, due_at=data.due_at)
+        ),
+    )
+
+
+async def on_batch_created(event: CloudEvent[BatchCreated], ctx: HandlerCtx) -> None:
+    data = event.data
+    notice = tell.batch_waiting(event.id, batch_id=data.batch_id, created_by=data.created_by)
+    await notify.about(ctx, event, [notice])
+
+
+async def on_payment_failed(event: CloudEvent[PaymentFailed], ctx: HandlerCtx) -> None:
+    await notify.payment_failed(ctx, event)
+
+
+def _some(notice: tell.Notice | None) -> list[tell.Notice]:
+    return [notice] if notice is not None else []
