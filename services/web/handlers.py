@@ -28,7 +28,11 @@ async def on_case_submitted(event: CloudEvent[CaseSubmitted], ctx: HandlerCtx) -
 async def on_information_provided(
     event: CloudEvent[CaseInformationProvided], ctx: HandlerCtx
 ) -> None:
-    await notify.about_case(ctx, event, event.data.case_id)
+    """The answer sends the case back to a queue once the assessment service has it."""
+    request_id = event.data.request_id
+    await notify.about_case(
+        ctx, event, event.data.case_id, taken=lambda case: request_id in case.answered
+    )
 
 
 async def on_information_requested(

@@ -60,19 +60,30 @@ async def case_facts(ctx: WebContext, case_id: str) -> CaseFacts | None:
         queues=frozenset(str(q) for q in body["queues"]),
         missing=frozenset(str(k) for k in body["needs"]["missing"]),
         version=int(body["version"]),
+        answered=frozenset(
+            str(r["request_id"]) for r in body["information_requests"] if r.get("answered_at")
+        ),
     )
 
 
 async def about_case(
-    ctx: WebContext, event: CloudEvent[Any], case_id: str, tell: Tell | None = None
+    ctx: WebContext,
+    event: CloudEvent[Any],
+    case_id: str,
+    tell: Tell | None = None,
+    *,
+    taken: Callable[[CaseFacts], bool] | None = None,
 ) -> None:
     """An event about a case: the queues it entered since the web last saw it, and what the
-    event itself tells. Early (the assessment service does not know the case yet): later."""
+    event itself tells. Early (the assessment service does not know the case yet, or has not
+    `taken` the event of another service yet): later."""
     if not _fresh(ctx, event):
         return
     facts = await case_facts(ctx, case_id)
     if facts is None:
         raise Retry("the assessment service does not know the case yet")
+    if taken is not None and not taken(facts):
+        raise Retry("the assessment service has not taken the event yet")
     at = now()
     async with ctx.db.transaction() as tx:
         if not await inbox.first_time(tx, event.id, consumer=CONSUMER):

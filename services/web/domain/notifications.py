@@ -61,6 +61,8 @@ class CaseFacts:
     # The assessments still missing (medical, legal): who the assessment deadline concerns.
     missing: frozenset[str]
     version: int
+    # The information requests answered: an answer at intake is in a queue once it is here.
+    answered: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

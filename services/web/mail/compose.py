@@ -8,7 +8,7 @@ import re
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
 
 import jinja2
@@ -65,11 +65,12 @@ class Composer:
         subject, text, html = self.parts(due)
         message = MIMEMultipart("alternative")
         message.set_boundary("vfund-" + hashlib.sha256(due.message_id.encode()).hexdigest()[:32])
-        message.attach(MIMEText(text, "plain", _UTF8))
-        message.attach(MIMEText(html, "html", _UTF8))
+        message.attach(_text(text, "plain"))
+        message.attach(_text(html, "html"))
         message["From"] = self.sender
         message["To"] = due.recipient
-        message["Subject"] = Header(subject, "utf-8")
+        # compat32 takes a Header (typeshed says str only).
+        message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
         message["Message-ID"] = due.message_id
         message["Date"] = format_datetime(due.entry.created_at)
         message["Auto-Submitted"] = "auto-generated"
@@ -80,3 +81,9 @@ class Composer:
 # Bodies in quoted-printable: readable in the raw, and 7-bit safe for any server.
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP
+
+
+def _text(body: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload(body, _UTF8)
+    return part
