@@ -72,18 +72,25 @@ async def about_case(
     case_id: str,
     tell: Tell | None = None,
     *,
+    published: datetime,
     taken: Callable[[CaseFacts], bool] | None = None,
 ) -> None:
     """An event about a case: the queues it entered since the web last saw it, and what the
-    event itself tells. Early (the assessment service does not know the case yet, or has not
-    `taken` the event of another service yet): later."""
+    event itself tells.
+
+    Early (the assessment service does not know the case yet, or has not `taken` another
+    service's event yet): asked again later, for as long as an early event may wait
+    (`VFUND_RETRY_WINDOW_SECONDS` since it reached the stream). After that the assessment
+    service has refused it (and dead-lettered it there): the web tells what it knows."""
     if not _fresh(ctx, event):
         return
     facts = await case_facts(ctx, case_id)
-    if facts is None:
-        raise Retry("the assessment service does not know the case yet")
-    if taken is not None and not taken(facts):
-        raise Retry("the assessment service has not taken the event yet")
+    if facts is None or (taken is not None and not taken(facts)):
+        if now() - published < timedelta(seconds=ctx.settings.retry_window_seconds):
+            raise Retry("the assessment service has not taken the event yet")
+        if facts is None:
+            await about(ctx, event, [])
+            return
     at = now()
     async with ctx.db.transaction() as tx:
         if not await inbox.first_time(tx, event.id, consumer=CONSUMER):
