@@ -319,8 +319,8 @@ async def mail_failed(
     """A failed try: again at `retry_at`, or never (None)."""
     await conn.execute(
         "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = $2,"
-        " next_attempt_at = coalesce($3, next_attempt_at),"
-        " failed_at = CASE WHEN $3::timestamptz IS NULL THEN $4 END"
+        " next_attempt_at = coalesce($3::timestamptz, next_attempt_at),"
+        " failed_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END"
         " WHERE notification_id = $1",
         notification_id,
         error,
