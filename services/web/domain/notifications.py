@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
+from urllib.parse import quote
 
 Kind = Literal[
     "information_requested",
@@ -155,8 +156,13 @@ def email_off(roles: Collection[str], wanted: Collection[str]) -> frozenset[str]
 # What each event tells, and to whom.
 
 
+def _segment(value: str) -> str:
+    """An id as one segment of a link: whatever an event carried, the link stays this site's."""
+    return quote(value, safe="")
+
+
 def _assessment_page(case: CaseFacts) -> str:
-    return f"/assessment/cases/{case.case_id}"
+    return f"/assessment/cases/{_segment(case.case_id)}"
 
 
 def _case(kind: Kind, key: str, case: CaseFacts, audience: Audience, link: str) -> Notice:
@@ -174,7 +180,9 @@ def _case(kind: Kind, key: str, case: CaseFacts, audience: Audience, link: str) 
 def information_requested(event_id: str, case: CaseFacts) -> Notice:
     """An assessor asks a question: the case's organisation's caseworkers answer it."""
     audience = Audience(frozenset({"caseworker"}), org_id=case.org_id)
-    return _case("information_requested", event_id, case, audience, f"/cases/{case.case_id}")
+    return _case(
+        "information_requested", event_id, case, audience, f"/cases/{_segment(case.case_id)}"
+    )
 
 
 def queued(event_id: str, case: CaseFacts, queues: Collection[str]) -> list[Notice]:
@@ -227,7 +235,7 @@ def batch_waiting(event_id: str, *, batch_id: str, created_by: str) -> Notice:
         key=event_id,
         kind="batch_waiting",
         audience=Audience(frozenset({"finance"}), excluding=frozenset({created_by})),
-        link=f"/finance/batches/{batch_id}",
+        link=f"/finance/batches/{_segment(batch_id)}",
         batch_id=batch_id,
     )
 

@@ -22,7 +22,7 @@ CREATE TABLE notifications (
                          'deadline_approaching', 'deadline_missed', 'approval_pending',
                          'batch_waiting', 'payment_failed')),
     -- A page of this site, never another host's.
-    link             text NOT NULL CHECK (link ~ '^/[A-Za-z0-9/._-]*$'),
+    link             text NOT NULL CHECK (link ~ '^/[A-Za-z0-9/._%-]*$'),
     case_id          text,
     reference        text,
     batch_id         text,

@@ -119,6 +119,20 @@ def test_a_notice_names_the_case_by_reference_and_links_to_its_page() -> None:
     }  # fmt: skip
 
 
+def test_a_link_stays_a_page_of_this_site_whatever_the_ids() -> None:
+    odd = CaseFacts(**{**CASE.__dict__, "case_id": "../../x?y=<z>#w //evil.example"})
+    links = [
+        d.information_requested("e", odd).link,
+        d.queued("e", odd, {"medical"})[0].link,
+        d.batch_waiting("e", batch_id="//evil.example/a b", created_by="x").link,
+    ]
+    assert links == [
+        "/cases/..%2F..%2Fx%3Fy%3D%3Cz%3E%23w%20%2F%2Fevil.example",
+        "/assessment/cases/..%2F..%2Fx%3Fy%3D%3Cz%3E%23w%20%2F%2Fevil.example",
+        "/finance/batches/%2F%2Fevil.example%2Fa%20b",
+    ]
+
+
 def test_an_unknown_queue_tells_nobody() -> None:
     assert d.queued("e", CASE, {"ratification"}) == []
 
