@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from services.web.clients import ServiceRefusal, ServiceUnavailable
 from services.web.context import WebContext
@@ -41,11 +42,13 @@ def _fresh(ctx: WebContext, event: CloudEvent[Any]) -> bool:
 
 
 async def case_facts(ctx: WebContext, case_id: str) -> CaseFacts | None:
-    """The case as the assessment service has it now; None when it does not know it."""
+    """The case as the assessment service has it now; None when it does not know it (or the
+    id is none it could hold)."""
+    path = f"/cases/{quote(case_id, safe='')}"
     try:
-        reply = await ctx.clients.assessment.call("GET", f"/cases/{case_id}", NOTIFIER)
+        reply = await ctx.clients.assessment.call("GET", path, NOTIFIER)
     except ServiceRefusal as exc:
-        if exc.status == 404:
+        if exc.status in (404, 422):
             return None
         raise
     except ServiceUnavailable as exc:
