@@ -83,6 +83,9 @@ def _write_run_json(stack: Stack, root: Path) -> dict[str, object]:
         "audit_public_key": str(stack.keys.audit_public),
         "passwords": stack.passwords,
     }
+    if stack.mail is not None:
+        run["mail"] = stack.mail.url
+        run["mail_folder"] = str(stack.mail.folder)
     path = root / "run.json"
     path.write_text(json.dumps(run, indent=2))
     path.chmod(0o600)
@@ -95,7 +98,10 @@ def _announce(run: dict[str, object], elapsed: float, written: Path) -> None:
         print(f"  {name:<13} {url}   (docs {url}/docs)")
     print(f"  {'nats':<13} {run['nats']}")
     print(f"  {'postgres':<13} {run['postgres']}")
-    print(f"  audit key     {run['audit_public_key']}\n")
+    print(f"  audit key     {run['audit_public_key']}")
+    if run.get("mail"):
+        print(f"  {'mail':<13} {run['mail']}   (every e-mail kept in {run['mail_folder']})")
+    print()
     print("Demo tokens (Authorization: Bearer <token>):")
     for user, token in run["tokens"].items():  # type: ignore[attr-defined]
         print(f"  {user:<13} {token}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from dev.mailsink import MailSink
 from dev.provision import (
     SERVICES,
     Keys,
@@ -27,7 +28,7 @@ from dev.servers import EmbeddedNats, EmbeddedPostgres, free_port, stop_process
 from shared.auth import API_AUDIENCE, ISSUER
 
 DEV_PORTS = {"intake": 8001, "assessment": 8002, "disbursement": 8003, "audit": 8004, "web": 8000}
-DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES = 4222, 8222, 55432
+DEV_NATS, DEV_NATS_MONITOR, DEV_POSTGRES, DEV_SMTP = 4222, 8222, 55432, 1025
 
 
 @dataclass
@@ -101,9 +102,13 @@ class Stack:
     web_cookie_secure: bool = True
     web_test_hooks: bool = False
     passwords: dict[str, str] = field(default_factory=dict)
+    # The local SMTP sink the web service sends its e-mails to (each kept under root/mail).
+    mail: MailSink | None = None
 
     def start_servers(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        self.mail = MailSink(self.root / "mail", port=DEV_SMTP if self.dev_ports else 0)
+        self.mail.start()
         if self.nats_url is None:
             self.nats = EmbeddedNats(
                 self.root / "nats",
@@ -176,12 +181,17 @@ class Stack:
             for other, port in self.ports.items()
             if other != "web"
         }
-        return urls | {
-            "VFUND_WEB_TOKEN_KEY": str(self.keys.web_private),
-            "VFUND_WEB_MFA": self.web_mfa,
-            "VFUND_WEB_COOKIE_SECURE": str(self.web_cookie_secure).lower(),
-            "VFUND_WEB_TEST_HOOKS": str(self.web_test_hooks).lower(),
-        }
+        mail = {"VFUND_SMTP_URL": self.mail.url} if self.mail else {}
+        return (
+            urls
+            | mail
+            | {
+                "VFUND_WEB_TOKEN_KEY": str(self.keys.web_private),
+                "VFUND_WEB_MFA": self.web_mfa,
+                "VFUND_WEB_COOKIE_SECURE": str(self.web_cookie_secure).lower(),
+                "VFUND_WEB_TEST_HOOKS": str(self.web_test_hooks).lower(),
+            }
+        )
 
     def start_services(self, names: tuple[str, ...] = SERVICES, wait: bool = True) -> None:
         (self.root / "logs").mkdir(parents=True, exist_ok=True)
@@ -214,6 +224,8 @@ class Stack:
     def stop(self) -> None:
         for svc in self.services.values():
             svc.stop()
+        if self.mail:
+            self.mail.stop()
         if self.nats:
             self.nats.stop()
         if self.postgres:

@@ -16,11 +16,13 @@ from services.web.domain.signin import ThrottlePolicy
 from services.web.i18n import I18n
 from services.web.keys import Keys, TokenMinter
 from services.web.settings import WebSettings
+from shared.consume import FromContext
 from shared.db import Db
 from shared.deps import context_of
 from shared.service import Platform
 
 if TYPE_CHECKING:
+    from services.web.mail.sender import Mailer
     from services.web.oidc import Oidc
     from services.web.templating import Renderer
 
@@ -53,6 +55,8 @@ class WebContext:
     oidc: Oidc | None
     # The paths some route serves: the navigation shows only those (set once routes exist).
     served: frozenset[str]
+    # Sends the outbox of e-mails; None without VFUND_SMTP_URL (notifications: the inbox only).
+    mailer: Mailer | None = None
 
 
 def policies(settings: WebSettings) -> tuple[SessionPolicy, ThrottlePolicy]:
@@ -87,6 +91,8 @@ async def build(platform: Platform[WebSettings]) -> WebContext:
     session_policy, throttle = policies(settings)
     clients = Clients.create(settings, minter)
     oidc = Oidc.from_settings(settings, clients.http, keys) if settings.oidc_issuer else None
+    renderer = Renderer(environment(), pages.layout, pages.finish)
+    i18n = I18n()
     return WebContext(
         settings=settings,
         db=platform.db,
@@ -95,14 +101,34 @@ async def build(platform: Platform[WebSettings]) -> WebContext:
         passwords=Passwords.create(),
         sealer=Sealer(keys.totp),
         clients=clients,
-        i18n=I18n(),
+        i18n=i18n,
         sessions=session_policy,
         throttle=throttle,
-        renderer=Renderer(environment(), pages.layout, pages.finish),
+        renderer=renderer,
         assets=Assets(),
         oidc=oidc,
         served=pages.served_paths(),
+        mailer=mailer(settings, platform.db, renderer, i18n),
+    )
+
+
+def mailer(settings: WebSettings, db: Db, renderer: Renderer, i18n: I18n) -> Mailer | None:
+    """The mailer VFUND_SMTP_URL asks for; a URL or sender it cannot use stops the start."""
+    from services.web.mail.compose import Composer
+    from services.web.mail.sender import Mailer
+    from services.web.mail.smtp import SmtpTarget
+
+    if not settings.smtp_url:
+        return None
+    base = settings.web_public_url or f"http://{settings.http_host}:{settings.http_port}"
+    return Mailer(
+        db,
+        SmtpTarget.parse(settings.smtp_url, timeout=settings.mail_timeout_seconds),
+        Composer(renderer.env, i18n, sender=settings.mail_from, base_url=base),
+        delays=settings.mail_retry_delays,
+        poll_seconds=settings.mail_poll_seconds,
     )
 
 
 Ctx = Annotated[WebContext, Depends(context_of(WebContext))]
+HandlerCtx = Annotated[WebContext, FromContext("context")]

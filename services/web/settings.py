@@ -49,5 +49,19 @@ class WebSettings(Settings):
     web_invitation_hours: float = Field(default=48, gt=0)
     # A sensitive action asks for the second factor again when it was given longer ago.
     web_step_up_minutes: float = Field(default=5, gt=0)
+    # Notifications (contract section 10). E-mail over SMTP: `smtp://`, `smtp+starttls://` or
+    # `smtps://[user:password@]host[:port]`; unset: the inbox only, no e-mail is queued.
+    smtp_url: str | None = None
+    # The sender of every e-mail; its domain is the Message-IDs'. Links in e-mails start with
+    # `web_public_url` (by default this service's own address).
+    mail_from: str = "vfund <notifications@vfund.invalid>"
+    # Seconds between tries of an e-mail the server did not take (the last one repeats).
+    mail_retry_delays: list[float] = Field(default_factory=lambda: [10.0, 30.0, 60.0, 300.0, 900.0])
+    mail_timeout_seconds: float = Field(default=30, gt=0)
+    # How often the mailer looks for due e-mails when no commit woke it.
+    mail_poll_seconds: float = Field(default=5, gt=0)
+    # An event older than this tells nobody: a first deployment on a long stream, or a long
+    # outage, floods no one with what is long past.
+    notify_max_age_hours: float = Field(default=72, gt=0)
     # Tests only: a route that moves this service's clock (`/_test/clock`). Off in production.
     web_test_hooks: bool = False

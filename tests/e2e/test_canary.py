@@ -21,6 +21,7 @@ from nats.js.api import DeliverPolicy
 from support import Api, wait_for
 from support.factories import case_body, item
 from support.intake_probe import PDF, new_id, publish, stream_count
+from support.mail import mails
 
 from dev.stack import Stack
 from shared.events import subjects
@@ -158,6 +159,19 @@ def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) 
         if hit := found(text, markers):
             leaks[f"log {path.name}"] = hit
 
+    # The web's notifications name a case by its reference alone: every e-mail the SMTP sink
+    # kept is searched (raw, and subject and bodies decoded), once the one about the question
+    # asked on the first case is there (the search reads what it claims to read).
+    if "web" in stack.services and stack.mail is not None:
+        folder = stack.mail.folder
+        reference = api.get("intake", f"/cases/{first}", user="caseworker-a").json()["reference"]
+        wait_for(lambda: [m for m in mails(folder) if m.to.startswith("caseworker-a@")
+                          and reference in m.text and "more information" in m.text],
+                 timeout=30, what="the e-mail telling caseworker-a of the question")
+        for mail in mails(folder):
+            if hit := found(mail.everything, markers):
+                leaks[f"e-mail {mail.path.name}"] = hit
+
     for service in others:
         tables = tables_text(stack, service)
         assert found(tables.pop("(hex self-check)"), ["HEX-SELF-CHECK"]), "hex form is searched"
@@ -167,6 +181,8 @@ def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) 
                 leaks[f"{service}.{table}"] = hit
     if "audit" in others:
         assert any(first in text for text in tables_text(stack, "audit").values())
+    if "web" in others:
+        assert first in tables_text(stack, "web")["notifications"], "inbox entries are searched"
 
     intake = tables_text(stack, "intake")
     assert found(intake.pop("(hex self-check)"), ["HEX-SELF-CHECK"])

@@ -38,6 +38,9 @@ def make_stack(
         "VFUND_RETRY_WINDOW_SECONDS": "8",
         # The web service's clock can be moved by the tests (/_test/clock); never in production.
         "VFUND_WEB_TEST_HOOKS": "true",
+        # E-mails the SMTP sink did not take are tried again within a test's time.
+        "VFUND_MAIL_RETRY_DELAYS": "[0.2, 0.5, 1.0]",
+        "VFUND_MAIL_POLL_SECONDS": "0.5",
     } | (extra_env or {})
     stack = Stack(
         root=root, nats_url=nats_url, admin_dsn=admin_dsn, db_prefix=prefix, extra_env=env

@@ -61,7 +61,8 @@ def layout(request: Request) -> dict[str, Any]:
         "path": request.url.path,
         "csrf_token": visitor.csrf_token(ctx.keys.csrf),
         "errors": FormErrors(),
-        "inbox_count": None,
+        # Unread notifications, counted with the session (section 10: on every page).
+        "inbox_count": user.session.unread if user else None,
         "served": ctx.served,
         "language_options": [(code, lang.name) for code, lang in LANGUAGES.items()],
         "asset": ctx.assets.url,

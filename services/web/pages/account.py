@@ -17,6 +17,7 @@ from services.web.forms import FormErrors
 from services.web.messages import ROLE_LABELS
 from services.web.pages import page_router, redirect
 from services.web.pages.auth import enrolment
+from services.web.pages.inbox import email_choices
 from shared.errors import DomainError
 
 router = page_router()
@@ -29,6 +30,7 @@ async def _page(
     async with ctx.db.connection() as conn:
         sessions = await repository.sessions_of(conn, account_id=user.account_id)
         codes_left = await repository.recovery_codes_left(conn, account_id=user.account_id)
+    choices = await email_choices(ctx, user)
     return ctx.renderer.page(
         request,
         "account/account.html",
@@ -39,6 +41,7 @@ async def _page(
         role_labels=ROLE_LABELS,
         errors=errors or FormErrors(),
         notice=notice,
+        **choices,
     )
 
 

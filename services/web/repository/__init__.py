@@ -278,6 +278,8 @@ class SessionRow:
     last_seen_at: datetime
     verified_at: datetime
     account: AccountRow
+    # Notifications not read yet: the count every page shows next to "Inbox".
+    unread: int = 0
 
 
 async def create_session(
@@ -305,7 +307,9 @@ async def create_session(
 async def session(conn: Connection, *, session_hash: bytes) -> SessionRow | None:
     row = await conn.fetchrow(
         "SELECT s.session_hash, s.stage, s.method, s.created_at AS s_created,"
-        " s.last_seen_at, s.verified_at, a.*, o.status AS org_status"
+        " s.last_seen_at, s.verified_at, a.*, o.status AS org_status,"
+        " (SELECT count(*) FROM notifications n WHERE n.account_id = a.account_id"
+        " AND n.read_at IS NULL) AS unread"
         " FROM sessions s JOIN accounts a ON a.account_id = s.account_id"
         " LEFT JOIN organisations o ON o.org_id = a.org_id WHERE s.session_hash = $1",
         session_hash,
@@ -320,6 +324,7 @@ async def session(conn: Connection, *, session_hash: bytes) -> SessionRow | None
         last_seen_at=row["last_seen_at"],
         verified_at=row["verified_at"],
         account=_account(row),
+        unread=row["unread"],
     )
 
 
