@@ -21,9 +21,10 @@ from shared.problems import Problem
 
 
 async def read_case(
-    ctx: IntakeContext, caller: Caller, *, case_id: str, purpose: str
+    ctx: IntakeContext, caller: Caller, *, case_id: str, purpose: str, personal: bool = True
 ) -> tuple[dict[str, Any], int]:
-    """A case as this reader may see it, and its version; a read of personal data is said."""
+    """A case as this reader may see it, and its version; a read of personal data is said.
+    `personal=False`: the rest only, nothing decrypted and no read to say."""
     actor = caller.actor
     async with ctx.db.transaction() as tx:
         row = await cases.get_case(tx, case_id=case_id)
@@ -37,7 +38,7 @@ async def read_case(
             documents=await documents.list_documents(tx, case_id=case_id),
             requests=await requests.list_requests(tx, case_id=case_id),
         )
-        if row["erased_at"] is None and access.reads_personal(actor, row["org_id"]):
+        if personal and row["erased_at"] is None and access.reads_personal(actor, row["org_id"]):
             stored = await sealed.load_sealed(tx, case_id=case_id)
             if stored is None:
                 raise Problem(500, "the case's data key is missing", code="data-key-missing")
