@@ -72,6 +72,10 @@ async def _page(
     status_code: int = 200,
 ) -> Response:
     caseworker = user.has("caseworker")
+    if request.headers.get("HX-Request"):
+        # The upload's refusal is swapped into the page as it stands: htmx swaps a 200 (a 4xx
+        # would also be a console error), while a form sent without script gets the status.
+        status_code = 200
     reply = await _read(ctx, user, case_id, purpose if caseworker else None)
     case: dict[str, Any] = reply.body
     return ctx.renderer.page(

@@ -164,10 +164,10 @@ def _locale(language: str) -> Locale:
 @cache
 def _names(language: str) -> dict[str, str]:
     names: dict[str, str] = {}
-    territories = _locale(language).territories
+    ours, english = _locale(language).territories, _locale("en").territories
     for country in pycountry.countries:
         code = country.alpha_2
-        for name in (country.name, territories.get(code)):
+        for name in (ours.get(code), english.get(code), country.name):
             if name:
                 names.setdefault(name.casefold(), code)
     return names
