@@ -10,7 +10,7 @@ the same form sent twice changes the case once."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -23,19 +23,13 @@ from services.web.forms import FormErrors
 from services.web.messages import CASE_STATUSES, URGENCIES
 from services.web.pages import page_router, redirect
 from services.web.pages.cases import Caseworker, Member, case_errors, refusal, translator
-from services.web.pages.cases_form import CATEGORIES, form_key, new_key
+from services.web.pages.cases_form import form_key, new_key
+from shared.events.intake import DocumentPurpose, WithdrawalReason
 
 # Why a caseworker opens the victim's data: intake records it with the read.
 PURPOSES = ("case_review", "answer_information", "funds_report", "contact_victim")
-WITHDRAWAL_REASONS = (
-    "no_longer_needed",
-    "other_support_found",
-    "victim_unreachable",
-    "duplicate",
-    "safety",
-    "other",
-)
-DOCUMENT_PURPOSES = ("evidence", "information", "report")
+WITHDRAWAL_REASONS = get_args(WithdrawalReason)
+DOCUMENT_PURPOSES = get_args(DocumentPurpose)
 MEDIA_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 # Served after pages/cases.py's routes (modules in name order): /cases/new is not a case id.
@@ -94,7 +88,6 @@ async def _page(
         new_key=new_key,
         statuses=CASE_STATUSES,
         urgencies=URGENCIES,
-        categories=CATEGORIES,
         purposes=PURPOSES,
         reasons=WITHDRAWAL_REASONS,
         document_purposes=DOCUMENT_PURPOSES,

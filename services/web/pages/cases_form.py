@@ -13,12 +13,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 import pycountry
 from babel import Locale
 from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 
+from shared.events.common import Category
 from shared.events.intake import MAX_ITEMS
 from shared.money import MINOR_UNITS
 
@@ -33,7 +34,7 @@ FIELDS = (
     "consent.date",
 )
 ITEM = ("category", "description", "amount", "currency")
-CATEGORIES = ("medical", "psychological", "social", "legal", "relocation")
+CATEGORIES = get_args(Category)
 SEXES = ("female", "male", "other", "undisclosed")
 URGENCIES = ("emergency", "standard")
 MAX_ROWS = MAX_ITEMS
