@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -50,6 +50,7 @@ async def list_cases(
     urgency: Annotated[str | None, Query(pattern=r"^(emergency|standard)$")] = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     submitted_from: IsoDate | None = None,
+    submitted_to: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
@@ -66,6 +67,7 @@ async def list_cases(
             urgency=urgency,
             country=country,
             submitted_from=submitted_from,
+            submitted_to=submitted_to,
             limit=limit + 1,
             after=after,
         )

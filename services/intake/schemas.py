@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from services.intake.domain import bounds
 from shared.events.common import Category, Urgency
@@ -17,7 +18,7 @@ from shared.events.intake import (
     DuplicateRulingReason,
     WithdrawalReason,
 )
-from shared.money import Currency, DecimalString, to_minor
+from shared.money import MINOR_UNITS, Currency, DecimalString, MoneyError, to_minor
 from shared.types import IsoDate, Line, Name, Text
 
 Day = date  # ConsentIn's field `date` hides the type's name inside that class
@@ -34,9 +35,16 @@ Country = Annotated[
 ]
 
 
-def _checked(problem: str | None) -> None:
+def places(amount: str) -> int:
+    """The decimal places an amount is written with ("1250.50" has 2)."""
+    _, _, fraction = amount.partition(".")
+    return len(fraction)
+
+
+def _checked(problem: str | None, code: str) -> None:
+    """A bound's problem as a validation error whose code names it (clients translate codes)."""
     if problem is not None:
-        raise ValueError(problem)
+        raise PydanticCustomError(code, problem)
 
 
 class _In(BaseModel):
@@ -55,7 +63,7 @@ class VictimIn(_In):
     @classmethod
     def _plausible_birth(cls, born: date | None) -> date | None:
         if born is not None:
-            _checked(bounds.birth_date_problem(born, datetime.now(UTC)))
+            _checked(bounds.birth_date_problem(born, datetime.now(UTC)), "birth_date_implausible")
         return born
 
 
@@ -67,8 +75,19 @@ class ItemIn(_In):
 
     @model_validator(mode="after")
     def _exact_positive(self) -> ItemIn:
-        if to_minor(self.amount, self.currency) <= 0:
-            raise ValueError("amount must be greater than zero")
+        # Codes a client can translate: pydantic's own for too many decimals and not positive.
+        if places(self.amount) > MINOR_UNITS[self.currency]:
+            raise PydanticCustomError(
+                "decimal_max_places",
+                "{currency} has {places} decimal places at most",
+                {"currency": self.currency, "places": MINOR_UNITS[self.currency]},
+            )
+        try:
+            minor = to_minor(self.amount, self.currency)
+        except MoneyError as exc:
+            raise PydanticCustomError("amount_too_large", str(exc)) from exc
+        if minor <= 0:
+            raise PydanticCustomError("greater_than", "amount must be greater than zero")
         return self
 
 
@@ -79,7 +98,7 @@ class ConsentIn(_In):
     @field_validator("date")
     @classmethod
     def _plausible(cls, given: Day) -> Day:
-        _checked(bounds.consent_date_problem(given, datetime.now(UTC)))
+        _checked(bounds.consent_date_problem(given, datetime.now(UTC)), "consent_date_invalid")
         return given
 
 
@@ -97,7 +116,8 @@ class CaseIn(_In):
     @field_validator("items")
     @classmethod
     def _totals_bounded(cls, items: list[ItemIn]) -> list[ItemIn]:
-        _checked(bounds.totals_problem((to_minor(i.amount, i.currency), i.currency) for i in items))
+        totals = ((to_minor(i.amount, i.currency), i.currency) for i in items)
+        _checked(bounds.totals_problem(totals), "total_too_large")
         return items
 
 
@@ -117,6 +137,9 @@ class ItemOut(_Out):
     amount: str
     currency: str
     description: str | None = None
+    # Once the case is approved: what the approval granted of this item (zero if nothing).
+    approved_amount: str | None = None
+    approved_currency: str | None = None
 
 
 class HistoryEntry(_Out):
@@ -136,6 +159,9 @@ class CaseSummary(_Out):
     submitted_at: str
     possible_duplicate: bool
     version: int
+    # What needs the case's caseworkers now: an answer to the fund's question, or the
+    # use-of-funds report after payment.
+    awaiting_caseworker: list[Literal["answer_information", "submit_report"]] = []
 
 
 class CaseList(_Out):
@@ -162,6 +188,16 @@ class InformationRequestOut(_Out):
     answer: str | None = None
 
 
+class PaymentOut(_Out):
+    payment_id: str
+    status: Literal["awaiting_payee", "scheduled", "batched", "sent", "failed", "cancelled"]
+    amount: str
+    currency: str
+
+
+CaseAction = Literal["attach_document", "answer_information", "withdraw", "submit_report"]
+
+
 class CaseOut(CaseSummary):
     items: list[ItemOut]
     needs: dict[str, bool]
@@ -169,6 +205,9 @@ class CaseOut(CaseSummary):
     duplicate_of: list[str] = []
     documents: list[DocumentOut] = []
     information_requests: list[InformationRequestOut] = []
+    payments: list[PaymentOut] = []
+    # The changes the reader may make now (the owning organisation's caseworkers).
+    actions: list[CaseAction] = []
     personal_data: Literal["included", "withheld", "erased"]
     victim: dict[str, object] | None = None
     facts: str | None = None

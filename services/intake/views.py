@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from services.intake.domain import status
 from services.intake.domain.access import DUPLICATE_JUDGES, Actor
+from services.intake.domain.bounds import APPROVED_ITEMS
 from services.intake.personal import FACTS, INFORMATION_PREFIX, ITEM_DESCRIPTIONS, VICTIM
 from shared.money import from_minor
 
@@ -29,6 +31,7 @@ def summary(row: Row, actor: Actor) -> dict[str, Any]:
         "submitted_at": row["submitted_at"].isoformat(),
         "possible_duplicate": bool(flagged),
         "version": row["version"],
+        "awaiting_caseworker": status.awaiting_caseworker(row["status"]),
     }
 
 
@@ -48,16 +51,11 @@ def case_file(
     """Status, items, timeline, documents and requests; personal data withheld until
     `include_personal` adds it."""
     judge = bool(actor.roles & DUPLICATE_JUDGES)
+    approved = _approved(history)
+    open_requests = sum(r["answered_at"] is None for r in requests)
+    owner = "caseworker" in actor.roles and actor.org == case["org_id"]
     return summary(case, actor) | {
-        "items": [
-            {
-                "item_id": i["item_id"],
-                "category": i["category"],
-                "amount": from_minor(i["amount_minor"], i["currency"]),
-                "currency": i["currency"],
-            }
-            for i in items
-        ],
+        "items": [_item(i, approved) for i in items],
         "needs": {"medical": case["needs_medical"], "legal": case["needs_legal"]},
         "history": [
             {
@@ -82,8 +80,38 @@ def case_file(
             }
             for r in requests
         ],
+        "payments": status.payments((h["kind"], h["detail"] or {}) for h in history),
+        "actions": status.open_actions(
+            case["status"], erased=case["erased_at"] is not None, open_requests=open_requests
+        )
+        if owner
+        else [],
         "personal_data": "erased" if case["erased_at"] is not None else "withheld",
     }
+
+
+def _approved(history: Sequence[Row]) -> dict[str, dict[str, str]] | None:
+    """The items of the case's approval by id (its latest, should there be two), or None."""
+    found = None
+    for h in history:
+        if h["kind"] == "case.approved" and APPROVED_ITEMS in (h["detail"] or {}):
+            found = {i["item_id"]: i for i in h["detail"][APPROVED_ITEMS]}
+    return found
+
+
+def _item(row: Row, approved: dict[str, dict[str, str]] | None) -> dict[str, Any]:
+    """A requested item, with what the approval granted of it (zero when it left it out)."""
+    out = {
+        "item_id": row["item_id"],
+        "category": row["category"],
+        "amount": from_minor(row["amount_minor"], row["currency"]),
+        "currency": row["currency"],
+    }
+    if approved is not None:
+        granted = approved.get(row["item_id"])
+        out["approved_amount"] = granted["amount"] if granted else from_minor(0, row["currency"])
+        out["approved_currency"] = granted["currency"] if granted else row["currency"]
+    return out
 
 
 def document(row: Row) -> dict[str, Any]:

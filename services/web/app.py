@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.formparsers import MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.web import context, errors, handlers, pages, test_hooks
@@ -113,6 +114,12 @@ SPEC = ServiceSpec(
     # What it publishes is its part of the catalogue (shared/events/web.py), found by prefix.
     publishes=[],
     background=[close_clients_on_stop, send_mail],
+    # A case's documents (10 MB, as intake takes them) and the request form (long texts).
+    body_limits={
+        "/documents": 10 * 1024 * 1024 + 64 * 1024,
+        "/cases/new": 1024 * 1024,
+        "/cases/new/items": 1024 * 1024,
+    },
 )
 
 
@@ -120,6 +127,8 @@ def create(settings: WebSettings | None = None) -> FastAPI:
     """The shared service app, plus what a door for people needs: HTML error pages, the
     security headers on every answer, compression (partners on slow links)."""
     settings = settings or WebSettings()
+    # A document a person uploads stays in memory on its way to intake, never in a file here.
+    MultiPartParser.spool_max_size = SPEC.body_limits["/documents"]
     app = create_app(SPEC, settings)
     errors.install(app)
     if settings.web_test_hooks:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from shared.events.intake import MAX_MATCHES
+from shared.events.intake import MAX_ITEMS, MAX_MATCHES
 from shared.money import MAX_MINOR, MINOR_UNITS
 from shared.types import visible
 
@@ -89,6 +90,12 @@ TIMELINE_FIELDS: Final = frozenset(
 )
 MAX_TIMELINE_TEXT: Final = 100
 MAX_TIMELINE_LIST: Final = 10
+# An approval's items, kept whole so that the caseworker sees what was approved of each item.
+APPROVED_ITEMS: Final = "approved_items"
+# An approved item as the timeline keeps it: its id, amount (a decimal string) and currency.
+_ITEM_KEYS: Final = ("item_id", "amount", "currency")
+_AMOUNT = re.compile(r"^\d{1,18}(\.\d{1,4})?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def timeline_detail(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,7 +110,25 @@ def timeline_detail(fields: Mapping[str, Any]) -> dict[str, Any]:
                 detail[name] = value
         elif plain(value) or _number(value):
             detail[name] = value
+    items = _approved_items(fields.get(APPROVED_ITEMS))
+    if items is not None:
+        detail[APPROVED_ITEMS] = items
     return detail
+
+
+def _approved_items(value: Any) -> list[dict[str, str]] | None:
+    """An approval's items `{item_id, amount, currency}`, kept only when every one is plain (at
+    most as many as a case holds): anything else of them is left out, as for other fields."""
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_ITEMS:
+        return None
+    kept = []
+    for entry in value:
+        if not isinstance(entry, Mapping) or not all(plain(entry.get(k)) for k in _ITEM_KEYS):
+            return None
+        if not (_AMOUNT.match(entry["amount"]) and _CURRENCY.match(entry["currency"])):
+            return None
+        kept.append({k: entry[k] for k in _ITEM_KEYS})
+    return kept
 
 
 def plain(value: Any) -> bool:

@@ -20,7 +20,8 @@ Choices the contract leaves open:
 from __future__ import annotations
 
 import functools
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
 
 from shared.errors import DomainError, Refusal
 from shared.events import subjects
@@ -132,3 +133,72 @@ def may_attach(current: str) -> None:
         raise DomainError(
             Refusal.CONFLICT, "case-final", f"the case is {current}; it takes no documents"
         )
+
+
+# What the case's own caseworkers may do now, and what waits for them, by the rules above: the
+# pages show these and hide the rest (the rules still refuse whatever is sent anyway).
+ATTACH_DOCUMENT: Final = "attach_document"
+ANSWER_INFORMATION: Final = "answer_information"
+WITHDRAW: Final = "withdraw"
+SUBMIT_REPORT: Final = "submit_report"
+
+
+def _allowed(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except DomainError:
+        return False
+    return True
+
+
+def open_actions(current: str, *, erased: bool, open_requests: int) -> list[str]:
+    """The changes the rules would take from the owning organisation's caseworkers now."""
+    actions = []
+    if not erased and _allowed(lambda: may_attach(current)):
+        actions.append(ATTACH_DOCUMENT)
+    if open_requests and not erased and _allowed(lambda: may_answer(current)):
+        actions.append(ANSWER_INFORMATION)
+    if _allowed(lambda: withdraw(current)):
+        actions.append(WITHDRAW)
+    if _allowed(lambda: submit_report(current)):
+        actions.append(SUBMIT_REPORT)
+    return actions
+
+
+def awaiting_caseworker(current: str) -> list[str]:
+    """What needs the caseworker now: an answer while information is requested, the
+    use-of-funds report once the case is paid."""
+    waiting = []
+    if current == INFORMATION_REQUESTED and _allowed(lambda: may_answer(current)):
+        waiting.append(ANSWER_INFORMATION)
+    if _allowed(lambda: submit_report(current)):
+        waiting.append(SUBMIT_REPORT)
+    return waiting
+
+
+# A payment's status as the caseworker sees it, from the disbursement event that set it.
+PAYMENT_STATUS_OF: Final[dict[str, str]] = {
+    "payment.awaiting_payee": "awaiting_payee",
+    "payment.scheduled": "scheduled",
+    "payment.batched": "batched",
+    "payment.sent": "sent",
+    "payment.failed": "failed",
+    "payment.cancelled": "cancelled",
+}
+
+
+def payments(entries: Iterable[tuple[str, Mapping[str, Any]]]) -> list[dict[str, str]]:
+    """Each payment of a case with the status its latest event set, from the timeline's
+    `(kind, detail)` entries in order; a split changes a payment's amount, not its status."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, detail in entries:
+        payment_id = detail.get("payment_id")
+        if not kind.startswith("payment.") or not isinstance(payment_id, str):
+            continue
+        payment = found.setdefault(payment_id, {"payment_id": payment_id, "status": "scheduled"})
+        if kind in PAYMENT_STATUS_OF:
+            payment["status"] = PAYMENT_STATUS_OF[kind]
+        amount, currency = detail.get("amount"), detail.get("currency")
+        if isinstance(amount, str) and isinstance(currency, str):
+            payment["amount"], payment["currency"] = amount, currency
+    return [p for p in found.values() if "amount" in p]

@@ -279,6 +279,7 @@ async def list_cases(
     urgency: str | None,
     country: str | None,
     submitted_from: date | None,
+    submitted_to: date | None = None,
     limit: int,
     after: tuple[datetime, str] | None,
 ) -> list[asyncpg.Record]:
@@ -298,6 +299,8 @@ async def list_cases(
         clauses.append(f"country = {arg(country)}")
     if submitted_from is not None:
         clauses.append(f"submitted_at >= {arg(submitted_from)}::date")
+    if submitted_to is not None:  # the whole of that day
+        clauses.append(f"submitted_at < {arg(submitted_to)}::date + 1")
     if after is not None:
         clauses.append(
             f"(submitted_at, case_id) < ({arg(after[0])}::timestamptz, {arg(after[1])}::uuid)"
