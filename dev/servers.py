@@ -288,11 +288,18 @@ class NatsNode:
     def start(self, routes: list[int], timeout: float = 30.0) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         conf = self.root / "nats.conf"
-        conf.write_text(loopback_cluster_config(self.name, self.root, self.port,
-                                                self.monitor_port, self.cluster_port, routes))
+        conf.write_text(
+            loopback_cluster_config(
+                self.name, self.root, self.port, self.monitor_port, self.cluster_port, routes
+            )
+        )
         log = open(self.root / "nats.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen([nats_server_binary(), "-c", str(conf)], stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [nats_server_binary(), "-c", str(conf)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_port("127.0.0.1", self.port, timeout, self.proc, f"nats node {self.name}")
 
     def kill(self) -> None:
@@ -304,8 +311,9 @@ class NatsNode:
         stop_process(self.proc)
 
 
-def loopback_cluster_config(name: str, root: Path, port: int, monitor_port: int,
-                            cluster_port: int, routes: list[int]) -> str:
+def loopback_cluster_config(
+    name: str, root: Path, port: int, monitor_port: int, cluster_port: int, routes: list[int]
+) -> str:
     """deploy/nats/<name>.conf with only addresses and paths made local: the same JetStream,
     fsync and cluster settings as production."""
     text = (DEPLOY_NATS / f"{name}.conf").read_text()

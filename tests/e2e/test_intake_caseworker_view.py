@@ -63,9 +63,7 @@ def test_cases_are_listed_by_the_days_they_were_submitted(api: Api) -> None:
     assert case_id in around
     assert case_id not in listed(api, submitted_from=days[-2], submitted_to=days[-2])
     assert case_id not in listed(api, submitted_from=days[1], submitted_to=days[1])
-    assert_problem(
-        api.get("intake", "/cases?submitted_to=2026-02-30", user="caseworker-a"), 422
-    )
+    assert_problem(api.get("intake", "/cases?submitted_to=2026-02-30", user="caseworker-a"), 422)
 
 
 def test_a_read_without_personal_data_decrypts_nothing_and_records_no_read(
@@ -109,8 +107,10 @@ def test_the_approval_the_payments_and_what_waits_for_the_caseworker(
         case_id=case_id,
     )
     waiting = wait_for(
-        lambda: (c := read(api, case_id, personal_data="false"))["status"] == "information_requested"
-        and c,
+        lambda: (
+            (c := read(api, case_id, personal_data="false"))["status"] == "information_requested"
+            and c
+        ),
         what="the information request",
     )
     assert waiting["awaiting_caseworker"] == ["answer_information"]
@@ -144,8 +144,10 @@ def test_the_approval_the_payments_and_what_waits_for_the_caseworker(
         actor="manager-1",
     )
     approved = wait_for(
-        lambda: (c := read(api, case_id, personal_data="false"))["items"][0].get("approved_amount")
-        and c,
+        lambda: (
+            (c := read(api, case_id, personal_data="false"))["items"][0].get("approved_amount")
+            and c
+        ),
         what="the approved amounts",
     )
     assert [(i["approved_amount"], i["approved_currency"]) for i in approved["items"]] == [

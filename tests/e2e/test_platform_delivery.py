@@ -30,8 +30,12 @@ def _event(subject: str, data: dict[str, object], *, case_id: str) -> dict[str, 
 
 def _assessed(kind: str, case_id: str) -> dict[str, object]:
     """A `<kind>.completed` event as the assessment service would publish it."""
-    data = {"case_id": case_id, "assessor": f"{kind}-1", "recommendation": "support",
-            "recommended_items": []}
+    data = {
+        "case_id": case_id,
+        "assessor": f"{kind}-1",
+        "recommendation": "support",
+        "recommended_items": [],
+    }
     return _event(f"vfund.assessment.{kind}.completed", data, case_id=case_id)
 
 
@@ -216,7 +220,9 @@ def test_jetstream_keeps_its_own_record_of_terminated_events(api: Api, stack: St
             await nc.close()
 
     def terminated() -> bool:
-        return any(a.get("stream_seq") == poison_seq and a.get("stream") == "VFUND"
-                   for a in asyncio.run(advisories()))
+        return any(
+            a.get("stream_seq") == poison_seq and a.get("stream") == "VFUND"
+            for a in asyncio.run(advisories())
+        )
 
     wait_for(terminated, timeout=30, what="a MSG_TERMINATED advisory for the poison event")

@@ -26,15 +26,19 @@ CASES = int(os.environ.get("VFUND_FAULT_CASES", "1000"))
 
 @pytest.fixture(scope="module")
 def chaos_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = make_stack(tmp_path_factory.mktemp("chaos"), own_servers=True, extra_env={
-        "VFUND_CRASH_POINTS": CRASH_POINTS,
-        "VFUND_CRASH_PROBABILITY": os.environ.get("VFUND_CRASH_PROBABILITY", "0.003"),
-        "VFUND_LOG_LEVEL": "WARNING",
-        # Crashes between publish and ack are retried by JetStream after ack_wait: keep it short.
-        "VFUND_ACK_WAIT_SECONDS": "5",
-        # An early event waits for its predecessor across restarts, as in production.
-        "VFUND_RETRY_WINDOW_SECONDS": "300",
-    })
+    stack = make_stack(
+        tmp_path_factory.mktemp("chaos"),
+        own_servers=True,
+        extra_env={
+            "VFUND_CRASH_POINTS": CRASH_POINTS,
+            "VFUND_CRASH_PROBABILITY": os.environ.get("VFUND_CRASH_PROBABILITY", "0.003"),
+            "VFUND_LOG_LEVEL": "WARNING",
+            # Crashes between publish and ack are retried by JetStream after ack_wait: keep it short.
+            "VFUND_ACK_WAIT_SECONDS": "5",
+            # An early event waits for its predecessor across restarts, as in production.
+            "VFUND_RETRY_WINDOW_SECONDS": "300",
+        },
+    )
     try:
         stack.start_services()
         yield stack

@@ -31,8 +31,9 @@ async def _replace_stream(nats_url: str, **changes: object) -> None:
         ({"duplicate_window": 5.0}, "duplicate window"),
     ],
 )
-def test_service_refuses_a_weaker_stream(tmp_path: Path, changes: dict[str, object],
-                                         why: str) -> None:
+def test_service_refuses_a_weaker_stream(
+    tmp_path: Path, changes: dict[str, object], why: str
+) -> None:
     from nats.js.api import StorageType
 
     if changes.get("storage") == "memory":
@@ -56,9 +57,15 @@ def test_servers_run_with_fsync_on(tmp_path: Path) -> None:
         assert "sync_interval: always" in conf.read_text(), conf.name
     stack = make_stack(tmp_path / "pg", own_servers=True)
     try:
-        rows = query(stack.admin_dsn or "", "SELECT name, setting FROM pg_settings WHERE name ="
-                     " ANY($1::text[])", ["fsync", "synchronous_commit", "full_page_writes"])
-        assert {r[0]: r[1] for r in rows} == {"fsync": "on", "synchronous_commit": "on",
-                                              "full_page_writes": "on"}
+        rows = query(
+            stack.admin_dsn or "",
+            "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])",
+            ["fsync", "synchronous_commit", "full_page_writes"],
+        )
+        assert {r[0]: r[1] for r in rows} == {
+            "fsync": "on",
+            "synchronous_commit": "on",
+            "full_page_writes": "on",
+        }
     finally:
         stack.stop()

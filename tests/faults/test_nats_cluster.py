@@ -64,10 +64,18 @@ def cluster_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
     cluster.start()
     stack: Stack | None = None
     try:
-        wait_for(lambda: asyncio.run(_stream_ready(cluster.url)), timeout=60, interval=0.5,
-                 what="JetStream cluster with a replicas-3 stream")
-        stack = Stack(root=root, nats_url=cluster.url, stream_replicas=3,
-                      extra_env={"VFUND_OUTBOX_POLL_SECONDS": "0.5"})
+        wait_for(
+            lambda: asyncio.run(_stream_ready(cluster.url)),
+            timeout=60,
+            interval=0.5,
+            what="JetStream cluster with a replicas-3 stream",
+        )
+        stack = Stack(
+            root=root,
+            nats_url=cluster.url,
+            stream_replicas=3,
+            extra_env={"VFUND_OUTBOX_POLL_SECONDS": "0.5"},
+        )
         stack.start_servers()
         stack.provision()
         stack.start_services(("intake", "assessment", "audit"))
@@ -89,20 +97,29 @@ def test_node_loss_leader_pause_lose_nothing(cluster_stack: tuple[Stack, NatsClu
             node.kill()
             lost_at = time.monotonic()
             before = len(load.accepted)
-            wait_for(lambda b=before: len(load.accepted) >= b + 5, timeout=30,
-                     what=f"writes resumed within 30 s of losing {node.name}")
+            wait_for(
+                lambda b=before: len(load.accepted) >= b + 5,
+                timeout=30,
+                what=f"writes resumed within 30 s of losing {node.name}",
+            )
             assert time.monotonic() - lost_at < 30
             cluster.restart(node)
-            wait_for(lambda: asyncio.run(_stream_ready(cluster.url)), timeout=30,
-                     what=f"{node.name} back")
+            wait_for(
+                lambda: asyncio.run(_stream_ready(cluster.url)),
+                timeout=30,
+                what=f"{node.name} back",
+            )
         leader_name = asyncio.run(_leader(cluster.url))
         leader = next(n for n in cluster.nodes if n.name == leader_name)
         assert leader.proc is not None
         os.kill(leader.proc.pid, signal.SIGSTOP)
         try:
             before = len(load.accepted)
-            wait_for(lambda: len(load.accepted) >= before + 5, timeout=30,
-                     what="writes resumed while the stream leader is frozen")
+            wait_for(
+                lambda: len(load.accepted) >= before + 5,
+                timeout=30,
+                what="writes resumed while the stream leader is frozen",
+            )
         finally:
             os.kill(leader.proc.pid, signal.SIGCONT)
         before = len(load.accepted)

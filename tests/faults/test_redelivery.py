@@ -24,8 +24,11 @@ from dev.stack import Stack
 
 @pytest.fixture(scope="module")
 def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = make_stack(tmp_path_factory.mktemp("redelivery"), own_servers=True,
-                       extra_env={"VFUND_LOG_LEVEL": "WARNING"})
+    stack = make_stack(
+        tmp_path_factory.mktemp("redelivery"),
+        own_servers=True,
+        extra_env={"VFUND_LOG_LEVEL": "WARNING"},
+    )
     try:
         stack.start_services()
         yield stack
@@ -37,8 +40,13 @@ def snapshot(stack: Stack) -> dict[str, list[str]]:
     """Every row of every table of every service database, as text, sorted."""
     out: dict[str, list[str]] = {}
     for service, dsn in stack.owner_dsns.items():
-        tables = [r[0] for r in query(dsn, "SELECT table_name FROM information_schema.tables"
-                                           " WHERE table_schema = 'public'")]
+        tables = [
+            r[0]
+            for r in query(
+                dsn,
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+        ]
         for table in tables:
             rows = query(dsn, f'SELECT t::text FROM "{table}" t')
             out[f"{service}.{table}"] = sorted(r[0] for r in rows)
@@ -66,15 +74,26 @@ def test_every_event_delivered_again_one_to_three_times_changes_nothing(
     setup_funding(client, "org-a", "100000.00")
     case_ids = [drive_case(client, case_body(items=[item(amount="150.00")])) for _ in range(12)]
     pay_everything(client, quiet_stack, len(case_ids))
-    wait_for(lambda: query(quiet_stack.service_dsns["intake"],
-                           "SELECT count(*) FROM cases WHERE status = 'paid'")[0][0] == 12,
-             timeout=60, what="all paid")
+    wait_for(
+        lambda: (
+            query(
+                quiet_stack.service_dsns["intake"],
+                "SELECT count(*) FROM cases WHERE status = 'paid'",
+            )[0][0]
+            == 12
+        ),
+        timeout=60,
+        what="all paid",
+    )
     wait_quiet(quiet_stack.nats_url or "")
     before = stable_snapshot(quiet_stack)
 
     rng = random.Random(20261122)
-    events = [(s, d, h) for s, d, h in stream_messages(quiet_stack.nats_url or "")
-              if not s.startswith("vfund.deadletter.")]
+    events = [
+        (s, d, h)
+        for s, d, h in stream_messages(quiet_stack.nats_url or "")
+        if not s.startswith("vfund.deadletter.")
+    ]
     for subject, data, headers in events:
         for copy in range(rng.randint(1, 3)):
             # The same Nats-Msg-Id is dropped by JetStream inside its window; a new one is what
@@ -90,30 +109,55 @@ def test_every_event_delivered_again_one_to_three_times_changes_nothing(
 
 
 def _event(subject: str, data: dict[str, Any], *, case_id: str, source: str) -> dict[str, Any]:
-    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": f"/vfund/{source}",
-            "type": "org.vfund." + subject.removeprefix("vfund.") + ".v1", "subject": case_id,
-            "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json",
-            "data": data, "correlationid": str(uuid.uuid4()), "causationid": str(uuid.uuid4()),
-            "actor": source}
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": f"/vfund/{source}",
+        "type": "org.vfund." + subject.removeprefix("vfund.") + ".v1",
+        "subject": case_id,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": data,
+        "correlationid": str(uuid.uuid4()),
+        "causationid": str(uuid.uuid4()),
+        "actor": source,
+    }
 
 
 def story(case_id: str) -> list[tuple[str, dict[str, Any]]]:
     """What the other services tell intake about a case, in the order they would."""
     items = [{"item_id": "item-1", "category": "medical", "amount": "150.00", "currency": "CHF"}]
-    money = {"case_id": case_id, "grant_id": str(uuid.uuid4()), "amount": "150.00",
-             "currency": "CHF", "country": "LB"}
+    money = {
+        "case_id": case_id,
+        "grant_id": str(uuid.uuid4()),
+        "amount": "150.00",
+        "currency": "CHF",
+        "country": "LB",
+    }
     payment = money | {"payment_id": str(uuid.uuid4()), "payee_id": str(uuid.uuid4())}
     return [
-        ("vfund.assessment.medical.completed", {"case_id": case_id, "assessor": "medical-1",
-                                                "recommendation": "support",
-                                                "recommended_items": items}),
-        ("vfund.assessment.case.approval_pending", {"case_id": case_id, "first_decider": "m1",
-                                                    "approved_items": items}),
-        ("vfund.disbursement.budget.reserved", money | {"reservation_id": str(uuid.uuid4()),
-                                                        "fx_rate": "1"}),
+        (
+            "vfund.assessment.medical.completed",
+            {
+                "case_id": case_id,
+                "assessor": "medical-1",
+                "recommendation": "support",
+                "recommended_items": items,
+            },
+        ),
+        (
+            "vfund.assessment.case.approval_pending",
+            {"case_id": case_id, "first_decider": "m1", "approved_items": items},
+        ),
+        (
+            "vfund.disbursement.budget.reserved",
+            money | {"reservation_id": str(uuid.uuid4()), "fx_rate": "1"},
+        ),
         ("vfund.disbursement.payment.scheduled", payment),
-        ("vfund.disbursement.payment.sent", payment | {"paid_on": "2026-11-22",
-                                                       "bank_reference": "BR-1"}),
+        (
+            "vfund.disbursement.payment.sent",
+            payment | {"paid_on": "2026-11-22", "bank_reference": "BR-1"},
+        ),
     ]
 
 
@@ -132,8 +176,9 @@ class OutOfOrder(RuleBasedStateMachine):
         self.reference = story(self.in_order)
         self.sent: list[tuple[str, bytes]] = []
         for subject, data in self.reference:
-            self._send(subject, _event(subject, data, case_id=self.in_order,
-                                       source=subject.split(".")[1]))
+            self._send(
+                subject, _event(subject, data, case_id=self.in_order, source=subject.split(".")[1])
+            )
 
     def _new_case(self) -> str:
         # No birth date and a unique name: the twins must not look like duplicates of anyone.
@@ -152,8 +197,9 @@ class OutOfOrder(RuleBasedStateMachine):
     def deliver_any_pending(self, data: st.DataObject) -> None:
         index = data.draw(st.integers(0, len(self.pending) - 1))
         subject, payload = self.pending.pop(index)
-        self._send(subject, _event(subject, payload, case_id=self.shuffled,
-                                   source=subject.split(".")[1]))
+        self._send(
+            subject, _event(subject, payload, case_id=self.shuffled, source=subject.split(".")[1])
+        )
 
     @precondition(lambda self: any(self.shuffled.encode() in p for _, p in self.sent))
     @rule(data=st.data())
@@ -164,16 +210,23 @@ class OutOfOrder(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         for subject, payload in self.pending:  # whatever the run left undelivered
-            self._send(subject, _event(subject, payload, case_id=self.shuffled,
-                                       source=subject.split(".")[1]))
+            self._send(
+                subject,
+                _event(subject, payload, case_id=self.shuffled, source=subject.split(".")[1]),
+            )
         wait_quiet(self.stack.nats_url or "")
         intake = self.stack.service_dsns["intake"]
 
         def view(case_id: str) -> tuple[Any, ...]:
-            case = query(intake, "SELECT status, version FROM cases WHERE case_id = $1::uuid",
-                         case_id)[0]
-            kinds = Counter(r[0] for r in query(
-                intake, "SELECT kind FROM case_history WHERE case_id = $1::uuid", case_id))
+            case = query(
+                intake, "SELECT status, version FROM cases WHERE case_id = $1::uuid", case_id
+            )[0]
+            kinds = Counter(
+                r[0]
+                for r in query(
+                    intake, "SELECT kind FROM case_history WHERE case_id = $1::uuid", case_id
+                )
+            )
             return case[0], case[1], kinds
 
         assert view(self.shuffled) == view(self.in_order)
@@ -184,6 +237,9 @@ def test_out_of_order_delivery_ends_as_in_order(quiet_stack: Stack) -> None:
     OutOfOrder.stack = quiet_stack
     OutOfOrder.api = Api(quiet_stack)
     OutOfOrder.TestCase.settings = settings(
-        max_examples=8, stateful_step_count=8, deadline=None,
-        suppress_health_check=list(HealthCheck))
+        max_examples=8,
+        stateful_step_count=8,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     OutOfOrder.TestCase().runTest()

@@ -73,15 +73,19 @@ def _all_reflected(stack: Stack, case_ids: list[str]) -> None:
     wait_for(queued, timeout=60, interval=0.5, what="every accepted case in assessment")
 
     def logged() -> bool:
-        rows = query(stack.service_dsns["audit"],
-                     "SELECT subject FROM log_entries WHERE event_type = $1",
-                     "org.vfund.intake.case.submitted.v1")
+        rows = query(
+            stack.service_dsns["audit"],
+            "SELECT subject FROM log_entries WHERE event_type = $1",
+            "org.vfund.intake.case.submitted.v1",
+        )
         subjects = [r[0] for r in rows]
         return wanted <= set(subjects)
 
     wait_for(logged, timeout=60, interval=0.5, what="every accepted case in the audit log")
-    counts = query(stack.service_dsns["audit"],
-                   "SELECT count(*), count(DISTINCT event_id), max(idx) FROM log_entries")[0]
+    counts = query(
+        stack.service_dsns["audit"],
+        "SELECT count(*), count(DISTINCT event_id), max(idx) FROM log_entries",
+    )[0]
     assert counts[0] == counts[1] == counts[2] + 1, "log entries unique and contiguous"
     dead = stream_messages(stack.nats_url or "", "vfund.deadletter.>")
     assert dead == [], "a transient outage dead-lettered events"

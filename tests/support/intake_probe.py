@@ -114,7 +114,11 @@ def publish(
             await nc.jetstream().publish(
                 subject,
                 event.to_json(),
-                headers={"Nats-Msg-Id": msg_id or event.id, "Content-Type": CONTENT_TYPE, **INJECTED},
+                headers={
+                    "Nats-Msg-Id": msg_id or event.id,
+                    "Content-Type": CONTENT_TYPE,
+                    **INJECTED,
+                },
             )
         finally:
             await nc.close()

@@ -53,8 +53,10 @@ def test_the_domain_is_free_of_io(service: str) -> None:
     domain = [folder / "domain.py"] if (folder / "domain.py").exists() else []
     domain += modules(folder / "domain") if (folder / "domain").is_dir() else []
     assert domain, f"{service} has no domain.py or domain/"
-    outer = {f"services.{service}.{room}" for room in ("app", "context", "repository",
-                                                          "commands", "handlers", "views")}
+    outer = {
+        f"services.{service}.{room}"
+        for room in ("app", "context", "repository", "commands", "handlers", "views")
+    }
     for path in domain:
         for name in imports_of(path):
             assert name.split(".")[0] not in FRAMEWORKS, f"{path.relative_to(ROOT)} imports {name}"

@@ -13,9 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_subject_constant_is_in_the_catalogue() -> None:
-    constants = {v for k, v in vars(subjects).items()
-                 if k.isupper() and isinstance(v, str) and v.startswith("vfund.")
-                 and not v.endswith(">")}
+    constants = {
+        v
+        for k, v in vars(subjects).items()
+        if k.isupper() and isinstance(v, str) and v.startswith("vfund.") and not v.endswith(">")
+    }
     assert constants == set(CATALOGUE)
 
 
@@ -27,8 +29,16 @@ def test_event_types_follow_the_contract() -> None:
 def test_compose_runs_a_three_node_cluster_postgres_and_the_four_services() -> None:
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"nats-1", "nats-2", "nats-3", "postgres", "intake", "assessment", "disbursement",
-            "audit"} <= set(services)
+    assert {
+        "nats-1",
+        "nats-2",
+        "nats-3",
+        "postgres",
+        "intake",
+        "assessment",
+        "disbursement",
+        "audit",
+    } <= set(services)
     for name in ("intake", "assessment", "disbursement", "audit"):
         svc = services[name]
         assert svc["command"] == ["python", "-m", f"services.{name}"]

@@ -111,9 +111,13 @@ async def re_enrol(
         )
     except DomainError as exc:
         return enrolment(
-            ctx, request, user.account_id, user.username, "/account/enrol",
+            ctx,
+            request,
+            user.account_id,
+            user.username,
+            "/account/enrol",
             FormErrors.of_domain(request.state.visitor.t, exc),
-        )  # fmt: skip
+        )
     response = ctx.renderer.page(request, "auth/recovery_codes.html", codes=codes, next="/account")
     cookies = Cookies.of(ctx.settings.web_cookie_secure)
     cookies.set(response, cookies.session, token)

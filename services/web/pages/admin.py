@@ -77,9 +77,13 @@ async def register_organisation(
 ) -> Response:
     try:
         org = await admin.register_organisation(
-            ctx, user.actor, org_id=org_id, name=name, country=country,
+            ctx,
+            user.actor,
+            org_id=org_id,
+            name=name,
+            country=country,
             causation_id=request.state.request_id,
-        )  # fmt: skip
+        )
     except DomainError as exc:
         form = {"org_id": org_id, "name": name, "country": country}
         return await _organisations_page(request, ctx, errors=_errors(request, exc), form=form)
@@ -120,9 +124,13 @@ async def _change_organisation(
 ) -> Response:
     try:
         await admin.change_organisation(
-            ctx, user.actor, org_id=org_id[:40], version=version, change=change,
+            ctx,
+            user.actor,
+            org_id=org_id[:40],
+            version=version,
+            change=change,
             causation_id=request.state.request_id,
-        )  # fmt: skip
+        )
     except DomainError as exc:
         _missing(exc)
         return await _organisation_page(request, ctx, org_id, errors=_errors(request, exc))
@@ -131,9 +139,14 @@ async def _change_organisation(
 
 @router.post("/admin/organisations/{org_id}")
 async def update_organisation(
-    request: Request, ctx: Ctx, user: Admin, org_id: str, name: Short = "", country: Short = "",
+    request: Request,
+    ctx: Ctx,
+    user: Admin,
+    org_id: str,
+    name: Short = "",
+    country: Short = "",
     version: Version = None,
-) -> Response:  # fmt: skip
+) -> Response:
     change = partial(domain.update_organisation, user.actor, name=name, country=country)
     return await _change_organisation(request, ctx, user, org_id, version, change, "updated")
 
@@ -248,9 +261,13 @@ async def invite(
         )
     except DomainError as exc:
         form: dict[str, object] = {
-            "username": username, "display_name": display_name, "email": email,
-            "roles": roles, "org_id": org_id, "donor": donor,
-        }  # fmt: skip
+            "username": username,
+            "display_name": display_name,
+            "email": email,
+            "roles": roles,
+            "org_id": org_id,
+            "donor": donor,
+        }
         return await _users_page(request, ctx, user, errors=_errors(request, exc), form=form)
     # The link is shown once, here, to the inviter: only its hash is kept.
     return await _users_page(
@@ -312,9 +329,14 @@ async def _change(
 ) -> Response:
     try:
         await admin.change_account(
-            ctx, user.actor, account_id=account_id[:64], version=version, change=change,
-            org_id=org_id, causation_id=request.state.request_id,
-        )  # fmt: skip
+            ctx,
+            user.actor,
+            account_id=account_id[:64],
+            version=version,
+            change=change,
+            org_id=org_id,
+            causation_id=request.state.request_id,
+        )
     except DomainError as exc:
         _missing(exc)
         return await _user_page(request, ctx, user, account_id, errors=_errors(request, exc))
@@ -341,9 +363,13 @@ async def change_roles(
         account: domain.Account, org: domain.Organisation | None
     ) -> tuple[domain.Account, UserEvent]:
         return domain.change_roles(
-            user.actor, account, roles=tuple(roles), org_id=org_id or None, donor=donor or None,
+            user.actor,
+            account,
+            roles=tuple(roles),
+            org_id=org_id or None,
+            donor=donor or None,
             organisation=org,
-        )  # fmt: skip
+        )
 
     return await _change(request, ctx, user, account_id, version, change, "roles", org_id or None)
 
@@ -393,9 +419,14 @@ async def unlock(
 ) -> Response:
     now = ctx.clock.now()
     return await _change(
-        request, ctx, user, account_id, version,
-        lambda a, _: domain.unlock(user.actor, a, now=now), "unlocked",
-    )  # fmt: skip
+        request,
+        ctx,
+        user,
+        account_id,
+        version,
+        lambda a, _: domain.unlock(user.actor, a, now=now),
+        "unlocked",
+    )
 
 
 @router.post("/admin/users/{account_id}/invitation")
@@ -414,9 +445,12 @@ async def link_identity(
 ) -> Response:
     try:
         await admin.link_identity(
-            ctx, user.actor, account_id=account_id[:64], subject=oidc_subject,
+            ctx,
+            user.actor,
+            account_id=account_id[:64],
+            subject=oidc_subject,
             causation_id=request.state.request_id,
-        )  # fmt: skip
+        )
     except DomainError as exc:
         _missing(exc)
         return await _user_page(request, ctx, user, account_id, errors=_errors(request, exc))

@@ -172,9 +172,13 @@ async def enrol(
     except DomainError as exc:
         account = session.account.domain
         return enrolment(
-            ctx, request, account.account_id, account.username, "/enrol",
+            ctx,
+            request,
+            account.account_id,
+            account.username,
+            "/enrol",
             FormErrors.of_domain(visitor.t, exc),
-        )  # fmt: skip
+        )
     response = ctx.renderer.page(request, "auth/recovery_codes.html", codes=codes, next="/")
     _cookies(ctx).set(response, _cookies(ctx).session, token)
     return response
@@ -289,17 +293,27 @@ async def single_sign_on_callback(
             redirect_uri=_callback(request, ctx),
         )
         entry = await signin.sign_in_oidc(
-            ctx, issuer=identity.issuer, subject=identity.subject, mfa=identity.mfa,
+            ctx,
+            issuer=identity.issuer,
+            subject=identity.subject,
+            mfa=identity.mfa,
             causation_id=request.state.request_id,
-        )  # fmt: skip
+        )
     except (httpx.HTTPError, SignOnFailed):
         entry = signin.Entry(refused="wrong")
     response: Response
     if entry.token is None:
         response = ctx.renderer.page(
-            request, "auth/sign_in.html", next="/", username="", refused="oidc", wait="",
-            ended=False, signed_out=False, oidc=True,
-        )  # fmt: skip
+            request,
+            "auth/sign_in.html",
+            next="/",
+            username="",
+            refused="oidc",
+            wait="",
+            ended=False,
+            signed_out=False,
+            oidc=True,
+        )
     else:
         response = _entered(
             ctx, request, entry.token, "active", local(ctx.oidc.next_page(remembered))

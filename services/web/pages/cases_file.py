@@ -108,8 +108,9 @@ async def reveal(request: Request, ctx: Ctx, user: Caseworker, case_id: str) -> 
     purpose = (await request.form()).get("purpose")
     if purpose not in PURPOSES:
         errors = refusal(translator(request), "purpose-missing", "reveal.purpose")
-        return await _page(request, ctx, user, case_id, failed="reveal", errors=errors,
-                           status_code=422)  # fmt: skip
+        return await _page(
+            request, ctx, user, case_id, failed="reveal", errors=errors, status_code=422
+        )
     return await _page(request, ctx, user, case_id, purpose=str(purpose))
 
 
@@ -133,8 +134,16 @@ async def _changed(
         if exc.code == "case-not-found" or exc.status == 403:
             raise PageNotFound from exc
         errors = case_errors(translator(request), exc, prefix=f"{form}.")
-        return await _page(request, ctx, user, case_id, failed=form, errors=errors, typed=typed,
-                           status_code=exc.status if exc.status < 500 else 409)  # fmt: skip
+        return await _page(
+            request,
+            ctx,
+            user,
+            case_id,
+            failed=form,
+            errors=errors,
+            typed=typed,
+            status_code=exc.status if exc.status < 500 else 409,
+        )
     return redirect(request, f"/cases/{case_id}?done={done}#{anchor}")
 
 
@@ -168,16 +177,38 @@ async def upload(request: Request, ctx: Ctx, user: Caseworker, case_id: str) -> 
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         errors = refusal(translator(request), "file-missing", "upload.file")
-        return await _page(request, ctx, user, case_id, failed="upload", errors=errors,
-                           typed=typed, status_code=422)  # fmt: skip
+        return await _page(
+            request,
+            ctx,
+            user,
+            case_id,
+            failed="upload",
+            errors=errors,
+            typed=typed,
+            status_code=422,
+        )
     content = await file.read()
     declared = file.content_type if file.content_type in MEDIA_TYPES else "application/octet-stream"
     sent = ctx.clients.intake.attach(
-        user.claims, case_id, content=content, media_type=declared, purpose=purpose,
-        version=_version(form), key=typed["idempotency_key"],
-    )  # fmt: skip
-    return await _changed(request, ctx, user, case_id, form="upload", typed=typed, change=sent,
-                          done="uploaded", anchor="documents")  # fmt: skip
+        user.claims,
+        case_id,
+        content=content,
+        media_type=declared,
+        purpose=purpose,
+        version=_version(form),
+        key=typed["idempotency_key"],
+    )
+    return await _changed(
+        request,
+        ctx,
+        user,
+        case_id,
+        form="upload",
+        typed=typed,
+        change=sent,
+        done="uploaded",
+        anchor="documents",
+    )
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
@@ -213,8 +244,17 @@ async def answer(request: Request, ctx: Ctx, user: Caseworker, case_id: str) -> 
     sent = ctx.clients.intake.change(
         user.claims, case_id, "information", body, version=_version(form), key=key
     )
-    return await _changed(request, ctx, user, case_id, form=f"answer-{request_id}", typed=typed,
-                          change=sent, done="answered", anchor="requests")  # fmt: skip
+    return await _changed(
+        request,
+        ctx,
+        user,
+        case_id,
+        form=f"answer-{request_id}",
+        typed=typed,
+        change=sent,
+        done="answered",
+        anchor="requests",
+    )
 
 
 @router.post("/cases/{case_id}/withdraw")
@@ -224,14 +264,31 @@ async def withdraw(request: Request, ctx: Ctx, user: Caseworker, case_id: str) -
     typed = {"reason": _text(form, "reason"), "idempotency_key": _key(form)}
     if form.get("confirm") != "yes":
         errors = refusal(translator(request), "confirm-missing", "withdraw.confirm")
-        return await _page(request, ctx, user, case_id, failed="withdraw", errors=errors,
-                           typed=typed, status_code=422)  # fmt: skip
+        return await _page(
+            request,
+            ctx,
+            user,
+            case_id,
+            failed="withdraw",
+            errors=errors,
+            typed=typed,
+            status_code=422,
+        )
     body = {"reason": typed["reason"]} if typed["reason"] else {}
     sent = ctx.clients.intake.change(
         user.claims, case_id, "withdraw", body, version=_version(form), key=typed["idempotency_key"]
     )
-    return await _changed(request, ctx, user, case_id, form="withdraw", typed=typed, change=sent,
-                          done="withdrawn", anchor="main")  # fmt: skip
+    return await _changed(
+        request,
+        ctx,
+        user,
+        case_id,
+        form="withdraw",
+        typed=typed,
+        change=sent,
+        done="withdrawn",
+        anchor="main",
+    )
 
 
 @router.post("/cases/{case_id}/report")
@@ -243,5 +300,14 @@ async def report(request: Request, ctx: Ctx, user: Caseworker, case_id: str) -> 
     sent = ctx.clients.intake.change(
         user.claims, case_id, "report", {"document_ids": ids}, version=_version(form), key=key
     )
-    return await _changed(request, ctx, user, case_id, form="report", typed=typed, change=sent,
-                          done="reported", anchor="main")  # fmt: skip
+    return await _changed(
+        request,
+        ctx,
+        user,
+        case_id,
+        form="report",
+        typed=typed,
+        change=sent,
+        done="reported",
+        anchor="main",
+    )

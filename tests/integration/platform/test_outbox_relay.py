@@ -45,20 +45,31 @@ async def scratch(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[Db, str]]
 
 
 def _event(n: int) -> tuple[str, object]:
-    return SUBJECT, new_event(SUBJECT, CaseClosed(case_id=f"case-{n}"), service="intake",
-                              subject=f"case-{n}", actor="test")
+    return SUBJECT, new_event(
+        SUBJECT,
+        CaseClosed(case_id=f"case-{n}"),
+        service="intake",
+        subject=f"case-{n}",
+        actor="test",
+    )
 
 
 async def _published_ids(url: str) -> list[str]:
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
-        sub = await js.pull_subscribe(SUBJECT, stream="VFUND", config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE))
+        sub = await js.pull_subscribe(
+            SUBJECT,
+            stream="VFUND",
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+        )
         ids: list[str] = []
         while (pending := (await sub.consumer_info()).num_pending) > 0:
-            ids += [m.headers["Nats-Msg-Id"] for m in await sub.fetch(min(pending, 500), timeout=5)
-                    if m.headers]
+            ids += [
+                m.headers["Nats-Msg-Id"]
+                for m in await sub.fetch(min(pending, 500), timeout=5)
+                if m.headers
+            ]
         return ids
     finally:
         await nc.close()
@@ -67,8 +78,10 @@ async def _published_ids(url: str) -> list[str]:
 async def test_rows_committed_out_of_id_order_are_all_published(scratch: tuple[Db, str]) -> None:
     db, url = scratch
     nc = await nats.connect(url)
-    relays = [outbox.OutboxRelay(db, nc.jetstream(), service="intake", batch=16,
-                                 poll_seconds=0.2) for _ in range(2)]  # two replicas
+    relays = [
+        outbox.OutboxRelay(db, nc.jetstream(), service="intake", batch=16, poll_seconds=0.2)
+        for _ in range(2)
+    ]  # two replicas
     tasks = [asyncio.create_task(r.run()) for r in relays]
     expected: list[str] = []
 

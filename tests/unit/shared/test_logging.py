@@ -16,8 +16,15 @@ def test_a_failed_request_logs_the_exception_type_not_its_text() -> None:
         raise ValueError("Key (full_name)=(SECRET PERSON) already exists")
     except ValueError:
         exc_info = sys.exc_info()
-    record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
-                               "Exception in ASGI application\n", None, exc_info)
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.ERROR,
+        __file__,
+        1,
+        "Exception in ASGI application\n",
+        None,
+        exc_info,
+    )
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(_error_text_withheld)
@@ -33,17 +40,24 @@ def test_startup_failures_keep_their_text() -> None:
         raise RuntimeError("stream VFUND: storage is not file")
     except RuntimeError:
         exc_info = sys.exc_info()
-    record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
-                               "Application startup failed. Exiting.", None, exc_info)
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.ERROR,
+        __file__,
+        1,
+        "Application startup failed. Exiting.",
+        None,
+        exc_info,
+    )
     assert _error_text_withheld(record)
     assert record.exc_info is not None
 
 
 def test_personal_keys_are_withheld_from_structured_logs() -> None:
-    out = _drop_personal_keys(None, "info", {"event": "x", "full_name": "A", "facts": "B",
-                                             "case_id": "c"})
-    assert out == {"event": "x", "full_name": "[withheld]", "facts": "[withheld]",
-                   "case_id": "c"}
+    out = _drop_personal_keys(
+        None, "info", {"event": "x", "full_name": "A", "facts": "B", "case_id": "c"}
+    )
+    assert out == {"event": "x", "full_name": "[withheld]", "facts": "[withheld]", "case_id": "c"}
 
 
 def test_a_logged_traceback_names_frames_but_never_their_locals() -> None:
@@ -55,8 +69,9 @@ def test_a_logged_traceback_names_frames_but_never_their_locals() -> None:
         decrypt_and_fail()
     except KeyError:
         exc_info = sys.exc_info()
-    rendered = json.dumps(_tracebacks_without_locals(None, "error", {"event": "failed",
-                                                                     "exc_info": exc_info}))
+    rendered = json.dumps(
+        _tracebacks_without_locals(None, "error", {"event": "failed", "exc_info": exc_info})
+    )
     assert "decrypt_and_fail" in rendered
     assert "KeyError" in rendered
     assert "CANARY-LOCAL-NAME" not in rendered
@@ -72,8 +87,9 @@ def test_a_service_process_keeps_unused_modules_out() -> None:
         " services.audit.app, sys\n"
         "print(sorted({'.'.join(m.split('.')[:2]) for m, v in sys.modules.items() if v}))"
     )
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True, timeout=60).stdout
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     assert "'structlog'" in loaded
     assert "'rich'" not in loaded
     assert "'pygments'" not in loaded
