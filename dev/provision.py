@@ -19,6 +19,8 @@ from shared.service import PLATFORM_MIGRATIONS
 from shared.stream import ensure_streams
 
 SERVICES = ("intake", "assessment", "disbursement", "audit", "web")
+# The services whose API takes bearer tokens; the web takes people's sessions instead.
+API_SERVICES = ("intake", "assessment", "disbursement", "audit")
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 # The audit log's tables belong to an owner role the running service never uses, so the
 # service's own role can only read and append (contract §4 audit).

@@ -29,7 +29,7 @@ from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import CaseApproved
 from shared.events.common import Item
-from shared.events.disbursement import PaymentScheduled
+from shared.events.disbursement import CategoryAmount, PaymentScheduled
 from shared.events.envelope import EventData, new_event
 from shared.events.intake import CaseSubmitted, Needs
 
@@ -66,6 +66,7 @@ def scheduled(case_id: str) -> Event:
     data = PaymentScheduled(
         payment_id=f"p-{case_id[:8]}", case_id=case_id, grant_id="g-1", country="LB",
         payee_id="payee-1", amount="100.00", currency="CHF",
+        by_category=[CategoryAmount(category="medical", amount="100.00")],
     )  # fmt: skip
     return _base(subjects.PAYMENT_SCHEDULED, data, case_id)
 

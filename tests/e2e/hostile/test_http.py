@@ -15,7 +15,7 @@ import pytest
 from support import Api, Unchanged, assert_problem, wait_for
 from support.factories import case_body
 
-from dev.provision import SERVICES
+from dev.provision import API_SERVICES
 from dev.servers import free_port
 from dev.stack import Stack
 
@@ -58,7 +58,7 @@ def routes(api: Api, service: str) -> list[Route]:
 
 
 def running(api: Api) -> list[str]:
-    return [s for s in SERVICES if s in api.stack.services]
+    return [s for s in API_SERVICES if s in api.stack.services]
 
 
 def secured(response: Any, *, cacheable: bool | None = None) -> None:

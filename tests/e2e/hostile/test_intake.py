@@ -6,19 +6,19 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 from support import Api, assert_problem, stream_messages, wait_for
+from support.case_journey import ask
 from support.factories import case_body, item
 from support.intake_probe import PDF, nothing_changes, publish, query
 
 from dev.stack import Stack
 from shared.events import intake as catalogue
 from shared.events import subjects
-from shared.events.assessment import InformationRequested
 from shared.events.envelope import EventData
 
 TODAY = datetime.now(UTC).date()
@@ -296,18 +296,8 @@ def _drive_every_intake_event(api: Api, stack: Stack) -> None:
     document = api.post(
         "intake", f"/cases/{case}/documents", user="caseworker-a", files={"file": ("a.pdf", PDF)}
     ).json()["document_id"]
-    request_id = str(uuid.uuid4())
-    publish(
-        stack,
-        subjects.INFORMATION_REQUESTED,
-        InformationRequested(
-            case_id=case,
-            request_id=request_id,
-            question_category="identity",
-            requested_by="legal-1",
-        ),
-        case_id=case,
-    )
+    # Through the assessment service, so that its answer is one assessment expects.
+    request_id = ask(api, case, "medical_report", user="medical-1")
     wait_for(
         lambda: api.get("intake", f"/cases/{case}", user="legal-1").json()["information_requests"],
         what="the information request at intake",
@@ -335,10 +325,20 @@ def _drive_every_intake_event(api: Api, stack: Stack) -> None:
 
 
 def _payment_sent(case: str) -> EventData:
-    from shared.events.disbursement import PaymentSent
+    from shared.events.disbursement import CategoryAmount, PaymentSent
 
     return PaymentSent(
-        case_id=case, payment_id="pay-typed", grant_id="grant-1", amount="1200.00", currency="CHF"
+        case_id=case,
+        payment_id="pay-typed",
+        grant_id="grant-1",
+        country="LB",
+        payee_id="payee-1",
+        batch_id="batch-1",
+        bank_reference="BANK-REF-1",
+        paid_on=date(2026, 11, 30),
+        amount="1200.00",
+        currency="CHF",
+        by_category=[CategoryAmount(category="medical", amount="1200.00")],
     )
 
 

@@ -14,7 +14,7 @@ from support import Api, Unchanged, assert_problem
 from support.factories import case_body
 from support.tokens import HOUR, claims, hostile_tokens, signed
 
-from dev.provision import SERVICES
+from dev.provision import API_SERVICES
 from dev.servers import free_port
 from dev.stack import Stack
 from shared.auth import load_private_key, mint
@@ -50,7 +50,7 @@ def tokens(stack: Stack) -> dict[str, str]:
 
 
 def running(stack: Stack) -> list[str]:
-    return [s for s in SERVICES if s in stack.services]
+    return [s for s in API_SERVICES if s in stack.services]
 
 
 def bearer(token: str) -> dict[str, str]:
