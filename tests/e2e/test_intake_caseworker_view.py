@@ -16,7 +16,7 @@ from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import CaseApproved, InformationRequested
 from shared.events.common import Item
-from shared.events.disbursement import PaymentScheduled, PaymentSent
+from shared.events.disbursement import CategoryAmount, PaymentScheduled, PaymentSent
 
 
 def submit(api: Api, **overrides: Any) -> str:
@@ -80,7 +80,7 @@ def test_a_read_without_personal_data_decrypts_nothing_and_records_no_read(
     included = read(api, case_id)
     assert included["personal_data"] == "included" and included["victim"]["full_name"]
     wait_for(lambda: accesses(stack, case_id) == before + 1, what="the one recorded read")
-    assert_problem(api.get("intake", f"/cases/{case_id}?personal=all", user="caseworker-a"), 422)
+    assert_problem(api.get("intake", f"/cases/{case_id}?personal_data=all", user="caseworker-a"), 422)
     # Others see no changes they could make; org_admin reads its organisation's case, no more.
     assert read(api, case_id, "orgadmin-a")["actions"] == []
     assert read(api, case_id, "medical-1", personal_data="false")["actions"] == []
@@ -154,8 +154,16 @@ def test_the_approval_the_payments_and_what_waits_for_the_caseworker(
         ("1000.00", "CHF"),
         ("0.00", "EUR"),
     ]
-    assert approved["awaiting_caseworker"] == []
-    common = {"case_id": case_id, "grant_id": "grant-t", "amount": "1000.00", "currency": "CHF"}
+    assert approved["awaiting_caseworker"] == [], approved
+    common: dict[str, Any] = {
+        "case_id": case_id,
+        "grant_id": "grant-t",
+        "country": "NP",
+        "payee_id": "payee-t",
+        "amount": "1000.00",
+        "currency": "CHF",
+        "by_category": [CategoryAmount(category="medical", amount="1000.00")],
+    }
     payment_id = "pay-" + case_id[:8]
     publish(
         stack,
@@ -172,9 +180,14 @@ def test_the_approval_the_payments_and_what_waits_for_the_caseworker(
         return found[0]["status"] if found else None
 
     wait_for(lambda: payment_status() == "scheduled", what="the payment scheduled")
-    publish(
-        stack, subjects.PAYMENT_SENT, PaymentSent(payment_id=payment_id, **common), case_id=case_id
+    sent = PaymentSent(
+        payment_id=payment_id,
+        batch_id="batch-t",
+        bank_reference="BANK-T",
+        paid_on=datetime.now(UTC).date(),
+        **common,
     )
+    publish(stack, subjects.PAYMENT_SENT, sent, case_id=case_id)
     wait_for(lambda: payment_status() == "sent", what="the payment sent")
     paid = read(api, case_id, personal_data="false")
     assert paid["status"] == "paid"
