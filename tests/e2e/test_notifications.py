@@ -274,7 +274,13 @@ def test_a_batch_waits_for_the_other_officers_and_a_failed_payment_tells_finance
     )
     assert notifications(stack, "finance-1", batch_id=batch_id) == [], "the creator knows"
 
-    approved = api.post("disbursement", f"/batches/{batch_id}/approve", user="finance-2")
+    seen = api.get("disbursement", f"/batches/{batch_id}", user="finance-2").headers["ETag"]
+    approved = api.post(
+        "disbursement",
+        f"/batches/{batch_id}/approve",
+        user="finance-2",
+        headers={"If-Match": seen},
+    )
     assert approved.status_code == 200, approved.text
     failed = api.post(
         "disbursement",
