@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from support import Api, wait_for
-from support.disbursement_probe import active_payee, create_grant, wait_payment
+from support.disbursement_probe import active_payee, approve_batch, create_grant, wait_payment
 
 
 def _ok(response: Any, *statuses: int) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def pay(api: Api, case_id: str) -> dict[str, Any]:
         ),
         201,
     )
-    _ok(api.post("disbursement", f"/batches/{batch['batch_id']}/approve", user="finance-2"))
+    _ok(approve_batch(api, batch))
     _ok(
         api.post(
             "disbursement",
