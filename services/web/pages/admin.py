@@ -19,6 +19,7 @@ from services.web.domain import accounts as domain
 from services.web.domain.events import UserEvent
 from services.web.domain.roles import ORG_ADMIN_MAY_ASSIGN, ROLES
 from services.web.forms import FormErrors
+from services.web.i18n import LANGUAGES
 from services.web.messages import ROLE_LABELS
 from services.web.pages import page_router, redirect
 from shared.errors import DomainError, Refusal
@@ -208,12 +209,14 @@ async def _users_page(
         role_options=_role_options(request, user),
         org_options=_org_options(organisations),
         role_labels=ROLE_LABELS,
+        language_options=[(code, language.name) for code, language in LANGUAGES.items()],
         errors=errors or FormErrors(),
         form=form
         or {
             "username": "",
             "display_name": "",
             "email": "",
+            "language": "",
             "roles": [],
             "org_id": "",
             "donor": "",
@@ -244,6 +247,7 @@ async def invite(
     roles: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006 - FastAPI's form default
     org_id: Short = "",
     donor: Short = "",
+    language: Short = "",
 ) -> Response:
     if not user.has("admin"):
         org_id = user.org_id or ""
@@ -257,6 +261,8 @@ async def invite(
             roles=tuple(roles),
             org_id=org_id or None,
             donor=donor or None,
+            # Only the languages offered; anything else: the inviter's.
+            language=language if language in LANGUAGES else None,
             inviter_language=request.state.visitor.t.code,
             base_url=_base_url(request, ctx),
             causation_id=request.state.request_id,
@@ -266,6 +272,7 @@ async def invite(
             "username": username,
             "display_name": display_name,
             "email": email,
+            "language": language,
             "roles": roles,
             "org_id": org_id,
             "donor": donor,
