@@ -9,13 +9,17 @@ import re
 import uuid
 
 from playwright.sync_api import Browser, Page, expect
-from support import query
+from support import query, wait_for
 from support.browser import Site, activate, check_accessible, new_page, signed_in
 from support.mail import Mail, mails_to, wait_mail
 
 from dev.stack import Stack
+from services.web.commands import new_token
+from services.web.credentials import Sealer
 from services.web.i18n import I18n
+from services.web.keys import Keys
 from services.web.messages import ROLE_LABELS
+from services.web.settings import WebSettings
 
 SUBJECTS = {
     "en": "vfund: your invitation",
@@ -183,3 +187,64 @@ def test_an_organisation_admins_invitation_is_mailed_in_its_page_language(
     no_names(mail, username)
     org = query(site.dsn, "SELECT org_id FROM accounts WHERE username = $1", username)[0][0]
     assert org == "org-a"
+
+
+def test_an_e_mail_whose_link_died_before_it_went_is_never_sent(site: Site, stack: Stack) -> None:
+    """Queued, then the link replaced or expired before the mailer took it (the SMTP server
+    away meanwhile, say): the mailer gives it up, wipes the sealed link, sends nothing."""
+    assert stack.keys is not None
+    keys = Keys.from_settings(WebSettings(web_token_key=stack.keys.web_private))
+    sealer = Sealer(keys.links)
+    tag = uuid.uuid4().hex[:8]
+    account_id, email = f"dead-{tag}", f"dead-{tag}@partner.example"
+    query(
+        site.dsn,
+        "INSERT INTO accounts (account_id, username, display_name, email, roles, status,"
+        " created_at, updated_at) VALUES ($1, $1, $1, $2, '{auditor}', 'invited', now(), now())",
+        account_id,
+        email,
+    )
+    dead = {
+        "replaced": "now() + interval '48 hours', now()",
+        "expired": "now() - interval '1 minute', NULL",
+    }
+    for why, expires_at_and_used_at in dead.items():
+        token, hashed = new_token()
+        query(
+            site.dsn,
+            "INSERT INTO invitations (token_hash, account_id, created_by, created_at, expires_at,"
+            f" used_at) VALUES ($1, $2, 'admin-1', now(), {expires_at_and_used_at})",
+            hashed,
+            account_id,
+        )
+        query(
+            site.dsn,
+            "INSERT INTO invitation_mail (token_hash, account_id, message_id, recipient, language,"
+            " link_sealed, created_at, next_attempt_at)"
+            " VALUES ($1, $2, $3, $4, 'en', $5, now(), now())",
+            hashed,
+            account_id,
+            f"<{why}-{tag}@vfund.invalid>",
+            email,
+            sealer.seal(f"{site.url}/invitation/{token}", account_id=account_id),
+        )
+    query(site.dsn, "SELECT pg_notify('vfund_web_mail', '')")
+    rows = wait_for(
+        lambda: (
+            (
+                r := query(
+                    site.dsn,
+                    "SELECT last_error, link_sealed, sent_at FROM invitation_mail"
+                    " WHERE account_id = $1 AND failed_at IS NOT NULL",
+                    account_id,
+                )
+            )
+            and len(r) == 2
+            and r
+        ),
+        what="both e-mails given up",
+    )
+    assert {(r["last_error"], r["link_sealed"], r["sent_at"]) for r in rows} == {
+        ("link-dead", None, None)
+    }
+    assert mails_to(stack, email) == []
