@@ -108,11 +108,13 @@ async def build(platform: Platform[WebSettings]) -> WebContext:
         assets=Assets(),
         oidc=oidc,
         served=pages.served_paths(),
-        mailer=mailer(settings, platform.db, renderer, i18n),
+        mailer=mailer(settings, platform.db, renderer, i18n, keys),
     )
 
 
-def mailer(settings: WebSettings, db: Db, renderer: Renderer, i18n: I18n) -> Mailer | None:
+def mailer(
+    settings: WebSettings, db: Db, renderer: Renderer, i18n: I18n, keys: Keys
+) -> Mailer | None:
     """The mailer VFUND_SMTP_URL asks for; a URL or sender it cannot use stops the start."""
     from services.web.mail.compose import Composer
     from services.web.mail.sender import Mailer
@@ -125,6 +127,7 @@ def mailer(settings: WebSettings, db: Db, renderer: Renderer, i18n: I18n) -> Mai
         db,
         SmtpTarget.parse(settings.smtp_url, timeout=settings.mail_timeout_seconds),
         Composer(renderer.env, i18n, sender=settings.mail_from, base_url=base),
+        links=Sealer(keys.links),
         delays=settings.mail_retry_delays,
         poll_seconds=settings.mail_poll_seconds,
     )

@@ -33,6 +33,8 @@ class Keys:
     state: bytes
     attempts: bytes
     totp: bytes
+    # Invitation links waiting in the e-mail outbox are kept sealed with this one.
+    links: bytes
 
     @classmethod
     def from_settings(cls, settings: WebSettings) -> Keys:
@@ -45,6 +47,7 @@ class Keys:
             state=_derive(key, b"vfund-web oidc-state"),
             attempts=_derive(key, b"vfund-web sign-in attempts"),
             totp=_derive(key, b"vfund-web totp secrets"),
+            links=_derive(key, b"vfund-web invitation links"),
         )
 
     def username_key(self, username: str) -> bytes:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.web import repository, wire
 from services.web.commands import new_token
 from services.web.context import WebContext
+from services.web.credentials import Sealer
 from services.web.domain import accounts as domain
+from services.web.domain import invitations
 from services.web.domain.accounts import Account, Actor, Organisation
 from services.web.domain.events import OrganisationEvent, UserEvent
 from services.web.domain.roles import field_error
+from services.web.mail.compose import sender_domain
+from services.web.repository import notifications
 from shared.db import Connection
 from shared.errors import DomainError, Refusal
 
@@ -69,19 +74,46 @@ async def change_organisation(
     return changed
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """A link just made: shown once to the inviter, and e-mailed to `mailed_to` (None when the
+    service sends no e-mail: VFUND_SMTP_URL unset)."""
+
+    link: str
+    mailed_to: str | None
+
+
 async def _issue_invitation(
-    tx: Connection, ctx: WebContext, *, account_id: str, by: str, now: datetime
-) -> str:
+    tx: Connection,
+    ctx: WebContext,
+    *,
+    account: Account,
+    language: str,
+    base_url: str,
+    by: str,
+    now: datetime,
+) -> Invitation:
+    """A new single-use link (any earlier one stops working) and, in the same transaction, its
+    e-mail to the invitee: committed together, so it is neither lost nor sent twice."""
     token, hashed = new_token()
+    expires_at = now + timedelta(hours=ctx.settings.web_invitation_hours)
     await repository.create_invitation(
+        tx, token_hash=hashed, account_id=account.account_id, by=by, now=now, expires_at=expires_at
+    )
+    link = invitations.link(base_url, token)
+    if ctx.mailer is None:
+        return Invitation(link, None)
+    await notifications.queue_invitation_mail(
         tx,
         token_hash=hashed,
-        account_id=account_id,
-        by=by,
+        account_id=account.account_id,
+        message_id=invitations.message_id(hashed, sender_domain(ctx.settings.mail_from)),
+        recipient=account.email,
+        language=language,
+        link_sealed=Sealer(ctx.keys.links).seal(link, account_id=account.account_id),
         now=now,
-        expires_at=now + timedelta(hours=ctx.settings.web_invitation_hours),
     )
-    return token
+    return Invitation(link, account.email)
 
 
 async def invite(
@@ -94,9 +126,13 @@ async def invite(
     roles: tuple[str, ...],
     org_id: str | None,
     donor: str | None,
+    language: str | None = None,
+    inviter_language: str,
+    base_url: str,
     causation_id: str | None,
-) -> tuple[Account, str]:
-    """A new account and its single-use link's secret (shown once to the inviter)."""
+) -> tuple[Account, Invitation]:
+    """A new account and its single-use link (shown once to the inviter, e-mailed to the
+    invitee in `language` when the inviter chose one, else in the inviter's)."""
     now = ctx.clock.now()
     async with ctx.db.transaction() as tx:
         account, event = domain.invite(
@@ -112,15 +148,26 @@ async def invite(
         )
         if not await repository.insert_account(tx, account=account, now=now):
             raise field_error("username", "username-taken")
-        token = await _issue_invitation(
-            tx, ctx, account_id=account.account_id, by=actor.account_id, now=now
+        if language is not None:
+            await repository.set_language(tx, account_id=account.account_id, language=language)
+        invitation = await _issue_invitation(
+            tx,
+            ctx,
+            account=account,
+            language=invitations.mail_language(language, inviter_language),
+            base_url=base_url,
+            by=actor.account_id,
+            now=now,
         )
         await wire.enqueue(tx, [event], actor=actor.account_id, causation_id=causation_id, now=now)
-    return account, token
+    return account, invitation
 
 
-async def reinvite(ctx: WebContext, actor: Actor, *, account_id: str) -> str:
-    """A new link for an invitation not yet taken up; the earlier link stops working."""
+async def reinvite(
+    ctx: WebContext, actor: Actor, *, account_id: str, inviter_language: str, base_url: str
+) -> Invitation:
+    """A new link for an invitation not yet taken up, e-mailed again; the earlier link stops
+    working (and its e-mail, if not sent yet, never goes)."""
     now = ctx.clock.now()
     async with ctx.db.transaction() as tx:
         row = await repository.account(tx, account_id=account_id, lock=True)
@@ -129,7 +176,15 @@ async def reinvite(ctx: WebContext, actor: Actor, *, account_id: str) -> str:
         domain.check_manages(actor, row.domain)
         if row.domain.status != "invited" or row.password_hash is not None:
             raise DomainError(Refusal.CONFLICT, "invitation-used")
-        return await _issue_invitation(tx, ctx, account_id=account_id, by=actor.account_id, now=now)
+        return await _issue_invitation(
+            tx,
+            ctx,
+            account=row.domain,
+            language=invitations.mail_language(row.language, inviter_language),
+            base_url=base_url,
+            by=actor.account_id,
+            now=now,
+        )
 
 
 AccountChange = Callable[[Account, Organisation | None], tuple[Account, UserEvent]]

@@ -1,5 +1,6 @@
-"""The mailer: sends the outbox of e-mails, each once per (event, recipient), retried with
-back-off while the SMTP server is away.
+"""The mailer: sends the outbox of e-mails (the notifications', each once per (event,
+recipient), and the invitations', each once per invitation), retried with back-off while the
+SMTP server is away.
 
 Each message is sent inside the transaction that holds its row locked and marks it sent: a
 crash before the commit lets the row go, and it is sent again with the same Message-ID (the
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 from prometheus_client import Counter
 
+from services.web.credentials import Sealer
 from services.web.domain.notifications import retry_delay
 from services.web.mail.compose import Composer
 from services.web.mail.smtp import SendFailed, SmtpSession, SmtpTarget
@@ -30,6 +33,8 @@ MAIL_FAILURES = Counter(
     "E-mails the SMTP server did not take (final: never tried again)",
     ["error", "final"],
 )
+# sent; not sent (tried again later, or never); nothing due; stop this round (server away).
+Outcome = Literal["sent", "not-sent", "none", "stop"]
 
 
 def wall_clock() -> datetime:
@@ -44,6 +49,7 @@ class Mailer:
         target: SmtpTarget,
         composer: Composer,
         *,
+        links: Sealer,
         delays: Sequence[float],
         poll_seconds: float = 5.0,
         clock: Callable[[], datetime] = wall_clock,
@@ -51,6 +57,7 @@ class Mailer:
         self.db = db
         self.target = target
         self.composer = composer
+        self.links = links
         self.delays = tuple(delays) or (60.0,)
         self.poll = poll_seconds
         self.clock = clock
@@ -68,47 +75,81 @@ class Mailer:
             await self._close_listener()
 
     async def send_due(self) -> int:
-        """Send every message due now, one transaction each; stops at the first the server
-        could not take (the rest wait for their own next attempt). Returns how many went."""
+        """Send every message due now, one transaction each, the invitations first (someone is
+        waiting for those); stops at the first the server could not take (the rest wait for
+        their own next attempt). Returns how many went."""
         sent = 0
+        senders: tuple[Callable[[SmtpSession], Awaitable[Outcome]], ...] = (
+            self._send_invitation,
+            self._send_one,
+        )
         async with self.target.session() as smtp:
-            while True:
-                outcome = await self._send_one(smtp)
-                if outcome is None:
+            for send in senders:
+                while (outcome := await send(smtp)) not in ("none", "stop"):
+                    sent += outcome == "sent"
+                if outcome == "stop":
                     return sent
-                if outcome:
-                    sent += 1
+        return sent
 
-    async def _send_one(self, smtp: SmtpSession) -> bool | None:
-        """True: sent; False: not sent (to be tried again, or never); None: stop this round."""
+    async def _send_one(self, smtp: SmtpSession) -> Outcome:
+        """A notification's e-mail."""
         async with self.db.transaction() as tx:
             now = self.clock()
             due = await repository.take_due_mail(tx, now=now)
             if due is None:
-                return None
+                return "none"
             nid = due.entry.notification_id
             if not due.active:
                 await repository.mail_failed(
                     tx, notification_id=nid, error="recipient-inactive", retry_at=None, now=now
                 )
-                return False
+                return "not-sent"
             try:
                 await smtp.send(self.composer.compose(due))
             except SendFailed as exc:
-                attempts = due.attempts + 1
-                retry_at = None if exc.permanent else now + retry_delay(attempts, self.delays)
+                retry_at = self._retry_at(exc, due.attempts, now)
                 await repository.mail_failed(
                     tx, notification_id=nid, error=exc.error, retry_at=retry_at, now=now
                 )
-                MAIL_FAILURES.labels(exc.error, str(exc.permanent).lower()).inc()
-                log.warning(
-                    "e-mail not sent", error=exc.error, attempts=attempts, final=exc.permanent
-                )
-                return None if exc.connection else False
+                return "stop" if exc.connection else "not-sent"
             crash_point("mail.after_send")
             await repository.mail_sent(tx, notification_id=nid, now=self.clock())
         MAILS_SENT.inc()
-        return True
+        return "sent"
+
+    async def _send_invitation(self, smtp: SmtpSession) -> Outcome:
+        """An invitation's e-mail; never once its link no longer works (a newer one, used,
+        expired, the account disabled): that one is given up, its sealed link wiped."""
+        async with self.db.transaction() as tx:
+            now = self.clock()
+            due = await repository.take_due_invitation(tx, now=now)
+            if due is None:
+                return "none"
+            key = due.token_hash
+            if not due.live:
+                await repository.invitation_mail_failed(
+                    tx, token_hash=key, error="link-dead", retry_at=None, now=now
+                )
+                return "not-sent"
+            link = self.links.open(due.link_sealed, account_id=due.account_id)
+            try:
+                await smtp.send(self.composer.compose_invitation(due, link))
+            except SendFailed as exc:
+                retry_at = self._retry_at(exc, due.attempts, now)
+                await repository.invitation_mail_failed(
+                    tx, token_hash=key, error=exc.error, retry_at=retry_at, now=now
+                )
+                return "stop" if exc.connection else "not-sent"
+            crash_point("mail.after_send")
+            await repository.invitation_mail_sent(tx, token_hash=key, now=self.clock())
+        MAILS_SENT.inc()
+        return "sent"
+
+    def _retry_at(self, exc: SendFailed, attempts_before: int, now: datetime) -> datetime | None:
+        attempts = attempts_before + 1
+        MAIL_FAILURES.labels(exc.error, str(exc.permanent).lower()).inc()
+        log.warning("e-mail not sent", error=exc.error, attempts=attempts, final=exc.permanent)
+        return None if exc.permanent else now + retry_delay(attempts, self.delays)
 
     async def _sleep(self) -> None:
         async with self.db.connection() as conn:

@@ -19,6 +19,7 @@ from services.web.domain import accounts as domain
 from services.web.domain.events import UserEvent
 from services.web.domain.roles import ORG_ADMIN_MAY_ASSIGN, ROLES
 from services.web.forms import FormErrors
+from services.web.i18n import LANGUAGES
 from services.web.messages import ROLE_LABELS
 from services.web.pages import page_router, redirect
 from shared.errors import DomainError, Refusal
@@ -187,7 +188,7 @@ async def _users_page(
     *,
     errors: FormErrors | None = None,
     form: dict[str, object] | None = None,
-    invited: tuple[str, str] | None = None,
+    invited: tuple[str, admin.Invitation] | None = None,
 ) -> Response:
     async with ctx.db.connection() as conn:
         if user.has("admin"):
@@ -208,12 +209,14 @@ async def _users_page(
         role_options=_role_options(request, user),
         org_options=_org_options(organisations),
         role_labels=ROLE_LABELS,
+        language_options=[(code, language.name) for code, language in LANGUAGES.items()],
         errors=errors or FormErrors(),
         form=form
         or {
             "username": "",
             "display_name": "",
             "email": "",
+            "language": "",
             "roles": [],
             "org_id": "",
             "donor": "",
@@ -228,9 +231,9 @@ async def users(request: Request, ctx: Ctx, user: Manager) -> Response:
     return await _users_page(request, ctx, user)
 
 
-def _link(request: Request, ctx: Ctx, token: str) -> str:
-    base = ctx.settings.web_public_url or str(request.base_url)
-    return base.rstrip("/") + f"/invitation/{token}"
+def _base_url(request: Request, ctx: Ctx) -> str:
+    """Where invitation links point: the public address, else the one this request came to."""
+    return ctx.settings.web_public_url or str(request.base_url)
 
 
 @router.post("/admin/users")
@@ -244,11 +247,12 @@ async def invite(
     roles: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006 - FastAPI's form default
     org_id: Short = "",
     donor: Short = "",
+    language: Short = "",
 ) -> Response:
     if not user.has("admin"):
         org_id = user.org_id or ""
     try:
-        account, token = await admin.invite(
+        account, invitation = await admin.invite(
             ctx,
             user.actor,
             username=username,
@@ -257,6 +261,10 @@ async def invite(
             roles=tuple(roles),
             org_id=org_id or None,
             donor=donor or None,
+            # Only the languages offered; anything else: the inviter's.
+            language=language if language in LANGUAGES else None,
+            inviter_language=request.state.visitor.t.code,
+            base_url=_base_url(request, ctx),
             causation_id=request.state.request_id,
         )
     except DomainError as exc:
@@ -264,15 +272,15 @@ async def invite(
             "username": username,
             "display_name": display_name,
             "email": email,
+            "language": language,
             "roles": roles,
             "org_id": org_id,
             "donor": donor,
         }
         return await _users_page(request, ctx, user, errors=_errors(request, exc), form=form)
-    # The link is shown once, here, to the inviter: only its hash is kept.
-    return await _users_page(
-        request, ctx, user, invited=(account.username, _link(request, ctx, token))
-    )
+    # The link is shown once, here, to the inviter (and e-mailed to the invitee): only its
+    # hash is kept.
+    return await _users_page(request, ctx, user, invited=(account.username, invitation))
 
 
 async def _user_page(
@@ -282,7 +290,7 @@ async def _user_page(
     account_id: str,
     *,
     errors: FormErrors | None = None,
-    link: str | None = None,
+    invitation: admin.Invitation | None = None,
 ) -> Response:
     async with ctx.db.connection() as conn:
         row = await repository.account(conn, account_id=account_id[:64])
@@ -304,7 +312,7 @@ async def _user_page(
         org_options=_org_options(organisations),
         role_labels=ROLE_LABELS,
         errors=errors or FormErrors(),
-        link=link,
+        invitation=invitation,
         oidc=ctx.oidc is not None,
         locked=row.domain.locked_until is not None and row.domain.locked_until > ctx.clock.now(),
         now=ctx.clock.now(),
@@ -432,11 +440,17 @@ async def unlock(
 @router.post("/admin/users/{account_id}/invitation")
 async def new_invitation(request: Request, ctx: Ctx, user: Manager, account_id: str) -> Response:
     try:
-        token = await admin.reinvite(ctx, user.actor, account_id=account_id[:64])
+        invitation = await admin.reinvite(
+            ctx,
+            user.actor,
+            account_id=account_id[:64],
+            inviter_language=request.state.visitor.t.code,
+            base_url=_base_url(request, ctx),
+        )
     except DomainError as exc:
         _missing(exc)
         return await _user_page(request, ctx, user, account_id, errors=_errors(request, exc))
-    return await _user_page(request, ctx, user, account_id, link=_link(request, ctx, token))
+    return await _user_page(request, ctx, user, account_id, invitation=invitation)
 
 
 @router.post("/admin/users/{account_id}/identity")

@@ -330,7 +330,114 @@ async def mail_failed(
 
 
 async def next_mail_due(conn: Connection) -> datetime | None:
+    """The soonest try due, of a notification's e-mail or an invitation's."""
     found = await conn.fetchval(
-        "SELECT min(next_attempt_at) FROM outgoing_mail WHERE sent_at IS NULL AND failed_at IS NULL"
+        "SELECT least((SELECT min(next_attempt_at) FROM outgoing_mail"
+        "              WHERE sent_at IS NULL AND failed_at IS NULL),"
+        "             (SELECT min(next_attempt_at) FROM invitation_mail"
+        "              WHERE sent_at IS NULL AND failed_at IS NULL))"
     )
     return found if isinstance(found, datetime) else None
+
+
+# invitation e-mails
+
+
+async def queue_invitation_mail(
+    conn: Connection,
+    *,
+    token_hash: bytes,
+    account_id: str,
+    message_id: str,
+    recipient: str,
+    language: str,
+    link_sealed: str,
+    now: datetime,
+) -> None:
+    """The invitation's e-mail, in the invitation's own transaction; NOTIFY wakes the mailer at
+    commit. An earlier invitation's e-mail not sent yet is given up: its link no longer works."""
+    await conn.execute(
+        "UPDATE invitation_mail SET failed_at = $2, last_error = 'superseded', link_sealed = NULL"
+        " WHERE account_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
+        account_id,
+        now,
+    )
+    await conn.execute(
+        "WITH queued AS (INSERT INTO invitation_mail (token_hash, account_id, message_id,"
+        " recipient, language, link_sealed, created_at, next_attempt_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)) SELECT pg_notify($8, '')",
+        token_hash,
+        account_id,
+        message_id,
+        recipient,
+        language,
+        link_sealed,
+        now,
+        MAIL_CHANNEL,
+    )
+
+
+@dataclass(frozen=True)
+class DueInvitation:
+    token_hash: bytes
+    account_id: str
+    message_id: str
+    recipient: str
+    language: str
+    link_sealed: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int
+    # The link still works (not used, not replaced, not expired) and the account is still
+    # waiting for it (not disabled meanwhile).
+    live: bool
+
+
+async def take_due_invitation(conn: Connection, *, now: datetime) -> DueInvitation | None:
+    """The next invitation e-mail due, locked until the caller's transaction ends (a crash lets
+    it go: sent again, with the same Message-ID); replicas skip what another is sending."""
+    row = await conn.fetchrow(
+        "SELECT m.token_hash, m.account_id, m.message_id, m.recipient, m.language,"
+        " m.link_sealed, m.attempts, i.created_at, i.expires_at,"
+        " (i.used_at IS NULL AND i.expires_at > $1 AND a.status = 'invited') AS live"
+        " FROM invitation_mail m JOIN invitations i USING (token_hash)"
+        " JOIN accounts a ON a.account_id = m.account_id"
+        " WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_attempt_at <= $1"
+        " ORDER BY m.next_attempt_at LIMIT 1 FOR UPDATE OF m SKIP LOCKED",
+        now,
+    )
+    if row is None:
+        return None
+    return DueInvitation(**{k: row[k] for k in DueInvitation.__dataclass_fields__})
+
+
+async def invitation_mail_sent(conn: Connection, *, token_hash: bytes, now: datetime) -> None:
+    """Sent: the sealed link is wiped (the e-mail was its last use here)."""
+    await conn.execute(
+        "UPDATE invitation_mail SET sent_at = $2, attempts = attempts + 1, link_sealed = NULL"
+        " WHERE token_hash = $1",
+        token_hash,
+        now,
+    )
+
+
+async def invitation_mail_failed(
+    conn: Connection,
+    *,
+    token_hash: bytes,
+    error: str,
+    retry_at: datetime | None,
+    now: datetime,
+) -> None:
+    """A failed try: again at `retry_at`, or never (None: the sealed link is wiped)."""
+    await conn.execute(
+        "UPDATE invitation_mail SET attempts = attempts + 1, last_error = $2,"
+        " next_attempt_at = coalesce($3::timestamptz, next_attempt_at),"
+        " failed_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END,"
+        " link_sealed = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE link_sealed END"
+        " WHERE token_hash = $1",
+        token_hash,
+        error,
+        retry_at,
+        now,
+    )
