@@ -134,7 +134,11 @@ def story(case_id: str) -> list[tuple[str, dict[str, Any]]]:
         "currency": "CHF",
         "country": "LB",
     }
-    payment = money | {"payment_id": str(uuid.uuid4()), "payee_id": str(uuid.uuid4())}
+    payment = money | {
+        "payment_id": str(uuid.uuid4()),
+        "payee_id": str(uuid.uuid4()),
+        "by_category": [{"category": "medical", "amount": "150.00"}],
+    }
     return [
         (
             "vfund.assessment.medical.completed",
@@ -151,12 +155,30 @@ def story(case_id: str) -> list[tuple[str, dict[str, Any]]]:
         ),
         (
             "vfund.disbursement.budget.reserved",
-            money | {"reservation_id": str(uuid.uuid4()), "fx_rate": "1"},
+            money
+            | {
+                "reservation_id": str(uuid.uuid4()),
+                "fx_rate": "1",
+                "by_category": [{"category": "medical", "amount": "150.00"}],
+                "conversions": [
+                    {
+                        "item_id": "item-1",
+                        "category": "medical",
+                        "amount": "150.00",
+                        "currency": "CHF",
+                        "converted": "150.00",
+                        "rate": "1",
+                        "as_of": "2026-11-20",
+                        "base": "CHF",
+                        "quote": "CHF",
+                    }
+                ],
+            },
         ),
         ("vfund.disbursement.payment.scheduled", payment),
         (
             "vfund.disbursement.payment.sent",
-            payment | {"paid_on": "2026-11-22", "bank_reference": "BR-1"},
+            payment | {"paid_on": "2026-11-22", "bank_reference": "BR-1", "batch_id": "batch-1"},
         ),
     ]
 
