@@ -218,7 +218,17 @@ def test_accepted_bodies_never_fail_and_approvals_never_dead_letter(api: Api, st
             what="intake to show the case approved",
         )
     dead = [
-        (subject, json.loads(data).get("subject"))
+        (subject, _case_of(data))
         for subject, data, _ in stream_messages(stack.nats_url or "", "vfund.deadletter.>")
     ]
     assert not [d for d in dead if d[1] in played], dead
+
+
+def _case_of(data: bytes) -> object:
+    """The subject of a dead-lettered event; None for one no reader can parse (other tests
+    dead-letter unparsable and too deeply nested events on purpose)."""
+    try:
+        event = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return event.get("subject") if isinstance(event, dict) else None
