@@ -153,8 +153,10 @@ def check_records(records: Iterable[Record]) -> list[Violation]:
     """Check every message the services published, and every dead letter's origin.
 
     A dead letter is expected of an event a test injected, and of any event of a story such an
-    event began (same correlation id, or caused by it): a test that injects the approval of a
-    case intake never saw makes disbursement's reservation one intake cannot place."""
+    event began (same correlation id, caused by it, or about the same case): a test that
+    injects the approval of a case intake never saw makes disbursement's reservation one intake
+    cannot place, and a caseworker's answer to a question a test injected is one assessment never
+    asked."""
     violations: list[Violation] = []
     by_seq: dict[int, Record] = {}
     injected_ids: set[str] = set()
@@ -163,6 +165,7 @@ def check_records(records: Iterable[Record]) -> list[Violation]:
         by_seq[record.seq] = record
         if record.injected:
             injected_ids.add(_event_id(record.data))
+            injected_ids.add(_field(record.data, "subject"))
             continue
         if record.subject.startswith("vfund.deadletter."):
             violations.extend(_dead_letter(record, by_seq, injected_ids))
@@ -198,6 +201,7 @@ def _dead_letter(
         original.injected
         or _field(original.data, "correlationid") in injected_ids
         or _field(original.data, "causationid") in injected_ids
+        or _field(original.data, "subject") in injected_ids - {"?"}
     ):
         return []
     service = record.subject.removeprefix("vfund.deadletter.")
