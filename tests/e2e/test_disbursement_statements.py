@@ -25,8 +25,10 @@ from support.disbursement_probe import (
 )
 from support.statements import (
     FUND_IBAN,
+    TxStatus,
     booking,
     camt053,
+    pain002,
     read_pain001,
     return_of,
     statement_from_pain001,
@@ -230,3 +232,69 @@ def test_only_finance_imports_and_reads_statements(api: Api, stack: Stack) -> No
         assert_problem(api.get("disbursement", "/statements", user=user), 403)
     assert api.post("disbursement", "/statements", content=file, headers=XML).status_code == 401
     assert state(stack) == before
+
+
+def test_an_entry_matched_by_hand_by_another_officer_pays(api: Api, stack: Stack) -> None:
+    done = exported(api, stack, amount="91.00")
+    payment_id = done.payment["payment_id"]
+    before = grant(api, done.payment["grant_id"])
+    # The bank lost the EndToEndId: the entry waits for a second officer.
+    lost = booking(uuid.uuid4(), Money(9100, "CHF"), bank_reference=f"M-{uuid.uuid4().hex[:8]}")
+    resp = upload(api, camt053([lost], statement_id=stmt_id()))
+    assert resp.status_code == 201, resp.text
+    statement_id = resp.json()["statements"][0]["statement_id"]
+    path = f"/statements/{statement_id}/entries/0"
+    etag = api.get("disbursement", path, user="finance-2").headers["ETag"]
+    choice = {"payment_ids": [payment_id]}
+    own = api.post(
+        "disbursement", f"{path}/match", user="finance-1", json=choice, headers={"If-Match": etag}
+    )
+    assert_problem(own, 409)
+    assert (
+        api.get("disbursement", f"/payments/{payment_id}", user="finance-1").json()["status"]
+        == "batched"
+    )
+    matched = api.post(
+        "disbursement", f"{path}/match", user="finance-2", json=choice, headers={"If-Match": etag}
+    )
+    assert matched.status_code == 200, matched.text
+    assert (matched.json()["outcome"], matched.json()["payment_ids"]) == ("matched", [payment_id])
+    assert (
+        api.get("disbursement", f"/payments/{payment_id}", user="finance-1").json()["status"]
+        == "sent"
+    )
+    after = grant(api, done.payment["grant_id"])
+    assert Decimal(after["disbursed"]) - Decimal(before["disbursed"]) == Decimal("91.00")
+    wait_for(lambda: intake_status(api, done.case_id) == "paid", what="intake shows paid")
+    # The same booking in the day's statement, now with its EndToEndId, does not pay twice.
+    known = booking(uuid.UUID(payment_id), lost.amount, bank_reference=lost.bank_reference or "")
+    again = upload(api, camt053([known], statement_id=stmt_id()))
+    assert again.status_code == 201, again.text
+    assert again.json()["statements"][0]["items"][0]["outcome"] == "unchanged"
+    assert len(events_for(stack, subjects.PAYMENT_SENT, done.case_id)) == 1
+    conserved(stack)
+
+
+def test_a_status_report_rejection_fails_the_batched_payment(api: Api, stack: Stack) -> None:
+    done = exported(api, stack, amount="47.00")
+    payment_id = done.payment["payment_id"]
+    pain = read_pain001(done.pain001)
+    report = pain002(
+        original_message_id=pain.message_id,
+        payment_info_id=pain.payment_info_id,
+        statuses=[TxStatus(pain.transfers[0][0], reason="AC04")],
+        message_id=f"STS-{uuid.uuid4().hex[:12]}",
+    )
+    resp = upload(api, report)
+    assert resp.status_code == 201, resp.text
+    found = resp.json()["status_report"]
+    assert (found["lines"], found["rejected"]) == (1, 1)
+    failed = api.get("disbursement", f"/payments/{payment_id}", user="finance-1").json()
+    assert failed["status"] == "failed"
+    events = wait_for(
+        lambda: events_for(stack, subjects.PAYMENT_FAILED, done.case_id), what="payment.failed"
+    )
+    assert len(events) == 1 and events[0]["data"].get("returned_on") is None
+    listed = api.get("disbursement", "/status-reports?limit=200", user="finance-2").json()
+    assert found["report_id"] in [r["report_id"] for r in listed["items"]]
+    conserved(stack)
