@@ -36,6 +36,9 @@ SPEC = ServiceSpec(
     # What it publishes is its part of the catalogue (shared/events/web.py), found by prefix.
     publishes=[],
     background=[close_clients_on_stop],
+    # A bank file uploaded on /finance/statements (the disbursement service's own limit, 10 MB,
+    # plus the form around it).
+    body_limits={"/finance/statements": 10 * 1024 * 1024 + 64 * 1024},
 )
 
 

@@ -1,0 +1,207 @@
+"""The finance pages on the real system, in Chromium: a case approved through the other roles'
+APIs, its payment batched; the batch approved by the other officer (step-up) on
+/finance/batches/{id}; the pain.001 downloaded; a camt.053 made from it uploaded on
+/finance/statements; the payment paid, the grant's reserved moved to disbursed, and the
+caseworker's case (intake API) paid. What a statement leaves unmatched is set aside by another
+officer than the importer. axe clean in English and Arabic; 403 for another role, 404 for a
+statement that does not exist."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from playwright.sync_api import Browser, Page, expect
+from support import Api, wait_for
+from support.browser import Site, check_accessible, new_page, signed_in
+from support.disbursement_probe import active_payee, approve, create_grant, grant, wait_payment
+from support.factories import case_body
+from support.statements import booking, camt053, statement_from_pain001
+
+from dev.stack import Stack
+from shared.money import Money
+
+
+def confirmed_if_asked(page: Page, site: Site, user: str) -> None:
+    """The second factor again, when the page asks for it (step-up)."""
+    page.wait_for_load_state()
+    if page.get_by_role("heading", level=1).inner_text() == "Confirm it is you":
+        check_accessible(page)
+        page.get_by_label("Code").fill(site.code(user))
+        page.get_by_role("button", name="Confirm and continue").click()
+        page.wait_for_load_state()
+
+
+def batched_case(api: Api, stack: Stack, amount: str) -> tuple[str, dict[str, str], str]:
+    """A caseworker's case, approved, its payment scheduled and put in a batch by finance-1."""
+    submitted = api.post("intake", "/cases", user="caseworker-a", json=case_body())
+    assert submitted.status_code == 201, submitted.text
+    case_id = submitted.json()["case_id"]
+    create_grant(api, amount="50000.00")
+    active_payee(api, "org-a")
+    approve(
+        stack, case_id=case_id, org_id="org-a", country="LB", items=[("medical", amount, "CHF")]
+    )
+    payment = wait_payment(api, case_id, "scheduled")
+    made = api.post(
+        "disbursement",
+        "/batches",
+        user="finance-1",
+        json={"currency": "CHF", "payment_ids": [payment["payment_id"]]},
+    )
+    assert made.status_code == 201, made.text
+    return case_id, payment, made.json()["batch_id"]
+
+
+def test_a_batch_approved_exported_and_its_statement_uploaded_pays_the_case(
+    page: Page, site: Site, api: Api, stack: Stack
+) -> None:
+    case_id, payment, batch_id = batched_case(api, stack, "640.00")
+    before = grant(api, payment["grant_id"])
+
+    signed_in(page, site, "finance-1")  # the batch's creator may not approve it
+    page.goto(f"/finance/batches/{batch_id}")
+    expect(page.get_by_text("another finance officer approves it")).to_be_visible()
+    assert page.get_by_role("button", name="Approve this batch").count() == 0
+
+    signed_in(page, site, "finance-2")
+    page.goto("/finance/batches")
+    check_accessible(page)
+    page.goto(f"/finance/batches/{batch_id}")
+    check_accessible(page)
+    page.get_by_role("button", name="Approve this batch").click()
+    confirmed_if_asked(page, site, "finance-2")
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(page.locator(".facts .tag")).to_have_text("Approved")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Bank file (pain.001)").click()
+    path = download.value.path()
+    pain001 = path.read_bytes()
+    assert payment["payment_id"].replace("-", "").encode() in pain001
+
+    statement = statement_from_pain001(pain001, statement_id=f"WEB-{uuid.uuid4().hex[:12]}")
+    page.goto("/finance/statements")
+    check_accessible(page)
+    page.get_by_label("Bank file").set_input_files(
+        files=[{"name": "statement.xml", "mimeType": "application/xml", "buffer": statement}]
+    )
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_load_state()
+    assert "/finance/statements/" in page.url
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bank statement")
+    expect(page.locator("tbody .tag")).to_have_text(["Paid"])
+    check_accessible(page)
+
+    paid = api.get("disbursement", f"/payments/{payment['payment_id']}", user="finance-1")
+    assert paid.json()["status"] == "sent"
+    after = grant(api, payment["grant_id"])
+    assert Decimal(after["disbursed"]) - Decimal(before["disbursed"]) == Decimal("640.00")
+    assert Decimal(before["reserved"]) - Decimal(after["reserved"]) == Decimal("640.00")
+    wait_for(
+        lambda: (
+            api.get("intake", f"/cases/{case_id}", user="caseworker-a").json()["status"] == "paid"
+        ),
+        what="the caseworker's case shows paid",
+    )
+    # The same file again: refused next to the field, nothing changed.
+    page.goto("/finance/statements")
+    page.get_by_label("Bank file").set_input_files(
+        files=[{"name": "statement.xml", "mimeType": "application/xml", "buffer": statement}]
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("alert")).to_contain_text("This statement was imported before")
+    check_accessible(page)
+
+
+def test_what_is_left_is_set_aside_by_another_officer(page: Page, site: Site, api: Api) -> None:
+    file = camt053(
+        [booking(uuid.uuid4(), Money(7700, "CHF"), bank_reference=f"W-{uuid.uuid4().hex[:8]}")],
+        statement_id=f"WEB-{uuid.uuid4().hex[:12]}",
+    )
+    imported = api.post(
+        "disbursement", "/statements", user="finance-1", content=file,
+        headers={"Content-Type": "application/xml"},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    statement_id = imported.json()["statements"][0]["statement_id"]
+
+    signed_in(page, site, "finance-1")
+    page.goto(f"/finance/statements/{statement_id}")
+    expect(page.get_by_text("You imported this statement")).to_be_visible()
+    assert page.get_by_role("button", name="Set aside").count() == 0
+
+    signed_in(page, site, "finance-2")
+    page.goto(f"/finance/statements/{statement_id}")
+    expect(page.locator("tbody .tag")).to_have_text(["Left to match"])
+    check_accessible(page)
+    page.get_by_label("Reason").select_option("bank_charges")
+    page.get_by_role("button", name="Set aside").click()
+    confirmed_if_asked(page, site, "finance-2")
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(page.locator("tbody .tag")).to_have_text(["Set aside"])
+    entry = api.get("disbursement", f"/statements/{statement_id}/entries/0", user="finance-1")
+    assert (entry.json()["outcome"], entry.json()["resolved_by"]) == ("dismissed", "finance-2")
+
+
+def test_a_grant_registered_on_the_page_and_a_refusal_next_to_its_field(
+    page: Page, site: Site
+) -> None:
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/grants")
+    check_accessible(page)
+    name = f"Web grant {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Donor").fill("Donor State")
+    page.get_by_label("Name of the grant").fill(name)
+    page.get_by_label("Amount").fill("12.345")  # more decimals than the currency has
+    page.get_by_label("Currency").fill("CHF")
+    page.get_by_label("Valid from").fill("2026-01-01")
+    page.get_by_label("Valid until").fill("2027-12-31")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_accessible(page)
+    page.get_by_label("Amount").fill("20000.00")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text("20,000.00")
+    row.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    check_accessible(page)
+
+
+def test_the_finance_pages_in_arabic(browser: Browser, site: Site, api: Api) -> None:
+    file = camt053(
+        [booking(uuid.uuid4(), Money(500, "CHF"))], statement_id=f"AR-{uuid.uuid4().hex[:12]}"
+    )
+    imported = api.post(
+        "disbursement", "/statements", user="finance-2", content=file,
+        headers={"Content-Type": "application/xml"},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    statement = f"/finance/statements/{imported.json()['statements'][0]['statement_id']}"
+    context, page, console = new_page(browser, site, language="ar")
+    try:
+        signed_in(page, site, "finance-1")
+        for path in ("/finance/grants", "/finance/batches", "/finance/statements", statement):
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            expect(page.locator("html")).to_have_attribute("dir", "rtl")
+            check_accessible(page)
+        # finance-1 did not import it: the forms for what is left are there, in Arabic.
+        expect(page.get_by_role("button", name="مطابقة")).to_be_visible()
+    finally:
+        context.close()
+    assert not console.errors, console.errors
+
+
+def test_other_roles_get_403_and_unknown_statements_404(page: Page, site: Site) -> None:
+    signed_in(page, site, "caseworker-a")
+    for path in ("/finance/statements", "/finance/grants", "/finance/batches"):
+        response = page.goto(path)
+        assert response is not None and response.status == 403, path
+    signed_in(page, site, "finance-1")
+    for path in (f"/finance/statements/{uuid.uuid4()}", "/finance/statements/not-an-id",
+                 f"/finance/batches/{uuid.uuid4()}"):  # fmt: skip
+        response = page.goto(path)
+        assert response is not None and response.status == 404, path
+        check_accessible(page)
