@@ -8,9 +8,13 @@ statement that does not exist."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
+from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, Page, expect
 from support import Api, wait_for
 from support.browser import Site, check_accessible, new_page, signed_in
@@ -169,7 +173,8 @@ def test_a_grant_registered_on_the_page_and_a_refusal_next_to_its_field(
     check_accessible(page)
 
 
-def test_the_finance_pages_in_arabic(browser: Browser, site: Site, api: Api) -> None:
+def test_the_finance_pages_in_arabic(page: Page, browser: Browser, site: Site, api: Api) -> None:
+    signed_in(page, site, "finance-1")  # in English: the Arabic page reuses the session
     file = camt053(
         [booking(uuid.uuid4(), Money(500, "CHF"))], statement_id=f"AR-{uuid.uuid4().hex[:12]}"
     )
@@ -179,16 +184,16 @@ def test_the_finance_pages_in_arabic(browser: Browser, site: Site, api: Api) -> 
     )  # fmt: skip
     assert imported.status_code == 201, imported.text
     statement = f"/finance/statements/{imported.json()['statements'][0]['statement_id']}"
-    context, page, console = new_page(browser, site, language="ar")
+    context, arabic, console = new_page(browser, site, language="ar")
     try:
-        signed_in(page, site, "finance-1")
+        signed_in(arabic, site, "finance-1")
         for path in ("/finance/grants", "/finance/batches", "/finance/statements", statement):
-            response = page.goto(path)
+            response = arabic.goto(path)
             assert response is not None and response.status == 200, path
-            expect(page.locator("html")).to_have_attribute("dir", "rtl")
-            check_accessible(page)
+            expect(arabic.locator("html")).to_have_attribute("dir", "rtl")
+            check_accessible(arabic)
         # finance-1 did not import it: the forms for what is left are there, in Arabic.
-        expect(page.get_by_role("button", name="مطابقة")).to_be_visible()
+        expect(arabic.get_by_role("button", name="مطابقة")).to_be_visible()
     finally:
         context.close()
     assert not console.errors, console.errors
@@ -205,3 +210,79 @@ def test_other_roles_get_403_and_unknown_statements_404(page: Page, site: Site) 
         response = page.goto(path)
         assert response is not None and response.status == 404, path
         check_accessible(page)
+
+
+WEB = Path(__file__).resolve().parents[2] / "services" / "web"
+WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+VISIBLE_TEXT = """() => {
+  const copy = document.body.cloneNode(true);
+  copy.querySelectorAll('[translate="no"], [lang], script, style, .secret, code, .hint')
+    .forEach(e => e.remove());
+  return [document.title, copy.textContent].join(' ');
+}"""
+
+
+def words_of(language: str | None) -> set[str]:
+    """Words of every area's English messages (None), or of one language's translations."""
+    found: set[str] = set()
+    for po in (WEB / "translations").glob(f"*/{language or 'fr'}.po"):
+        with po.open("rb") as fp:
+            for message in read_po(fp):
+                texts = message.id if language is None else message.string
+                for text in texts if isinstance(texts, tuple) else (texts,):
+                    found |= {w.lower() for w in WORD.findall(text or "")}
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+def test_no_english_is_left_on_the_finance_pages(
+    page: Page, browser: Browser, site: Site, api: Api, language: str
+) -> None:
+    signed_in(page, site, "finance-1")  # in English: the other language reuses the session
+    file = camt053(
+        [booking(uuid.uuid4(), Money(900, "CHF"))], statement_id=f"L-{uuid.uuid4().hex[:12]}"
+    )
+    imported = api.post(
+        "disbursement", "/statements", user="finance-2", content=file,
+        headers={"Content-Type": "application/xml"},
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.text
+    statement = f"/finance/statements/{imported.json()['statements'][0]['statement_id']}"
+    english, own = words_of(None), words_of(language) | {"vfund", "camt", "pain", "csv"}
+    context, theirs, console = new_page(browser, site, language=language)
+    try:
+        signed_in(theirs, site, "finance-1")
+        for path in ("/finance/grants", "/finance/batches", "/finance/statements", statement):
+            response = theirs.goto(path)
+            assert response is not None and response.status == 200, path
+            seen = {w.lower() for w in WORD.findall(theirs.evaluate(VISIBLE_TEXT))}
+            left = {w for w in seen if w in english and w not in own and len(w) > 2}
+            assert not left, (path, left)
+    finally:
+        context.close()
+    assert not console.errors, console.errors
+
+
+def test_a_bank_file_is_uploaded_with_the_keyboard_alone(page: Page, site: Site) -> None:
+    file = camt053(
+        [booking(uuid.uuid4(), Money(300, "CHF"))], statement_id=f"K-{uuid.uuid4().hex[:12]}"
+    )
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/statements")
+    for _ in range(60):
+        if page.evaluate("document.activeElement && document.activeElement.id === 'f-file'"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError("the file field is not reachable with the Tab key")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(
+        files=[{"name": "statement.xml", "mimeType": "application/xml", "buffer": file}]
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Import"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("tbody .tag")).to_have_text(["Left to match"])
