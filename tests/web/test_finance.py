@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from support.statements import booking, camt053, statement_from_pain001
 
 from dev.stack import Stack
 from shared.money import Money
+
+PAGES = ("/finance/grants", "/finance/fx-rates", "/finance/batches", "/finance/statements")
 
 
 def confirmed_if_asked(page: Page, site: Site, user: str) -> None:
@@ -187,7 +190,7 @@ def test_the_finance_pages_in_arabic(page: Page, browser: Browser, site: Site, a
     context, arabic, console = new_page(browser, site, language="ar")
     try:
         signed_in(arabic, site, "finance-1")
-        for path in ("/finance/grants", "/finance/batches", "/finance/statements", statement):
+        for path in (*PAGES, statement):
             response = arabic.goto(path)
             assert response is not None and response.status == 200, path
             expect(arabic.locator("html")).to_have_attribute("dir", "rtl")
@@ -201,7 +204,7 @@ def test_the_finance_pages_in_arabic(page: Page, browser: Browser, site: Site, a
 
 def test_other_roles_get_403_and_unknown_statements_404(page: Page, site: Site) -> None:
     signed_in(page, site, "caseworker-a")
-    for path in ("/finance/statements", "/finance/grants", "/finance/batches"):
+    for path in PAGES:
         response = page.goto(path)
         assert response is not None and response.status == 403, path
     signed_in(page, site, "finance-1")
@@ -252,7 +255,7 @@ def test_no_english_is_left_on_the_finance_pages(
     context, theirs, console = new_page(browser, site, language=language)
     try:
         signed_in(theirs, site, "finance-1")
-        for path in ("/finance/grants", "/finance/batches", "/finance/statements", statement):
+        for path in (*PAGES, statement):
             response = theirs.goto(path)
             assert response is not None and response.status == 200, path
             seen = {w.lower() for w in WORD.findall(theirs.evaluate(VISIBLE_TEXT))}
@@ -286,3 +289,35 @@ def test_a_bank_file_is_uploaded_with_the_keyboard_alone(page: Page, site: Site)
         page.keyboard.press("Enter")
     page.wait_for_load_state()
     expect(page.locator("tbody .tag")).to_have_text(["Left to match"])
+
+
+def test_a_rate_recorded_by_one_officer_is_confirmed_by_the_other(
+    page: Page, site: Site, api: Api
+) -> None:
+    day = (date(2001, 1, 1) + timedelta(days=uuid.uuid4().int % 7000)).isoformat()
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/fx-rates")
+    check_accessible(page)
+    page.get_by_label("From currency").fill("SEK")
+    page.get_by_label("To currency").fill("NOK")
+    page.get_by_label("Rate", exact=True).fill("0.9876")
+    page.get_by_label("Of the day").fill(day)
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    mine = page.get_by_role("row").filter(has_text="SEK/NOK").filter(has_text="0.9876")
+    expect(mine.first).to_contain_text("Another officer decides.")
+
+    signed_in(page, site, "finance-2")
+    page.goto("/finance/fx-rates")
+    check_accessible(page)
+    waiting = page.get_by_role("table", name=re.compile("^Each rate is confirmed"))
+    theirs = waiting.get_by_role("row").filter(has_text="SEK/NOK").filter(has_text="0.9876")
+    theirs.first.get_by_role("button", name="Confirm the rate SEK to NOK").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(theirs).to_have_count(0)
+    rates = api.get(
+        "disbursement", "/fx-rates?base=SEK&quote=NOK&status=confirmed&limit=200", user="finance-1"
+    ).json()["items"]
+    assert [(r["rate"], r["decided_by"]) for r in rates if r["as_of"] == day] == [
+        ("0.9876", "finance-2")
+    ]
