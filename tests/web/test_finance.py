@@ -26,7 +26,13 @@ from support.statements import booking, camt053, statement_from_pain001
 from dev.stack import Stack
 from shared.money import Money
 
-PAGES = ("/finance/grants", "/finance/fx-rates", "/finance/batches", "/finance/statements")
+PAGES = (
+    "/finance/grants",
+    "/finance/fx-rates",
+    "/finance/payees",
+    "/finance/batches",
+    "/finance/statements",
+)
 
 
 def confirmed_if_asked(page: Page, site: Site, user: str) -> None:
@@ -320,4 +326,40 @@ def test_a_rate_recorded_by_one_officer_is_confirmed_by_the_other(
     ).json()["items"]
     assert [(r["rate"], r["decided_by"]) for r in rates if r["as_of"] == day] == [
         ("0.9876", "finance-2")
+    ]
+
+
+def test_a_payee_registered_by_one_officer_is_confirmed_by_the_other(
+    page: Page, site: Site, api: Api
+) -> None:
+    org = f"org-{uuid.uuid4().hex[:8]}"
+    name = f"Clinic {uuid.uuid4().hex[:6]}"
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/payees")
+    check_accessible(page)
+    page.get_by_label("Organisation id").fill(org)
+    page.get_by_label("Name as the bank holds it").fill(name)
+    page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 01")  # one digit off
+    page.get_by_label("IBAN").blur()
+    expect(page.locator("#iban-check")).to_contain_text("This is not a valid IBAN")
+    page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_label("IBAN").blur()
+    expect(page.locator("#iban-check")).to_have_text("This IBAN is well formed.")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("status").first).to_have_text("Saved.")
+    mine = page.get_by_role("region", name=name)
+    expect(mine).to_contain_text("DE89370400440532013000")
+    expect(mine).to_contain_text("another finance officer confirms it")
+
+    signed_in(page, site, "finance-2")
+    page.goto("/finance/payees")
+    theirs = page.get_by_role("region", name=name)
+    check_accessible(page)
+    theirs.get_by_role("button", name="Confirm these bank details").click()
+    confirmed_if_asked(page, site, "finance-2")
+    expect(page.get_by_role("status").first).to_have_text("Saved.")
+    expect(page.get_by_role("region", name=name)).to_have_count(0)
+    found = api.get("disbursement", f"/payees?org_id={org}", user="finance-1").json()["items"]
+    assert [(p["name"], p["status"], p["iban"]) for p in found] == [
+        (name, "active", "DE89370400440532013000")
     ]
