@@ -45,8 +45,8 @@ def confirmed_if_asked(page: Page, site: Site, user: str) -> None:
         page.wait_for_load_state()
 
 
-def batched_case(api: Api, stack: Stack, amount: str) -> tuple[str, dict[str, str], str]:
-    """A caseworker's case, approved, its payment scheduled and put in a batch by finance-1."""
+def scheduled_case(api: Api, stack: Stack, amount: str) -> tuple[str, dict[str, str]]:
+    """A caseworker's case, approved through the other roles' APIs, its payment scheduled."""
     submitted = api.post("intake", "/cases", user="caseworker-a", json=case_body())
     assert submitted.status_code == 201, submitted.text
     case_id = submitted.json()["case_id"]
@@ -55,25 +55,25 @@ def batched_case(api: Api, stack: Stack, amount: str) -> tuple[str, dict[str, st
     approve(
         stack, case_id=case_id, org_id="org-a", country="LB", items=[("medical", amount, "CHF")]
     )
-    payment = wait_payment(api, case_id, "scheduled")
-    made = api.post(
-        "disbursement",
-        "/batches",
-        user="finance-1",
-        json={"currency": "CHF", "payment_ids": [payment["payment_id"]]},
-    )
-    assert made.status_code == 201, made.text
-    return case_id, payment, made.json()["batch_id"]
+    return case_id, wait_payment(api, case_id, "scheduled")
 
 
 def test_a_batch_approved_exported_and_its_statement_uploaded_pays_the_case(
     page: Page, site: Site, api: Api, stack: Stack
 ) -> None:
-    case_id, payment, batch_id = batched_case(api, stack, "640.00")
+    case_id, payment = scheduled_case(api, stack, "640.00")
     before = grant(api, payment["grant_id"])
 
-    signed_in(page, site, "finance-1")  # the batch's creator may not approve it
-    page.goto(f"/finance/batches/{batch_id}")
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/batches")
+    check_accessible(page)
+    page.get_by_label("Currency").select_option("CHF")
+    page.locator(f"#f-payment_ids-{payment['payment_id']}").check()
+    page.get_by_role("button", name="Make the batch").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    batch_id = page.url.rsplit("/", 1)[1].split("?")[0]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Batch of 1 payments")
+    # The batch's creator may not approve it.
     expect(page.get_by_text("another finance officer approves it")).to_be_visible()
     assert page.get_by_role("button", name="Approve this batch").count() == 0
 

@@ -4,6 +4,8 @@ downloaded for the bank. The disbursement service decides who may approve what."
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -20,10 +22,48 @@ router = page_router()
 FORMATS = {"pain.001": ("application/xml", "xml"), "csv": ("text/csv; charset=utf-8", "csv")}
 
 
+async def _batches_page(
+    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
+    chosen: list[str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    client = ctx.clients.disbursement
+    found = await client.get("/batches", user.claims, limit=100)
+    scheduled = (await client.get("/payments", user.claims, status="scheduled", limit=200))["items"]
+    totals: dict[str, Decimal] = {}
+    for p in scheduled:
+        totals[p["currency"]] = totals.get(p["currency"], Decimal(0)) + Decimal(p["amount"])
+    return ctx.renderer.page(
+        request, "finance/batches.html", batches=found["items"], scheduled=scheduled,
+        totals=sorted(totals.items()), chosen=chosen or [], errors=errors or FormErrors(),
+        key=uuid.uuid4().hex, status_code=status_code,
+    )  # fmt: skip
+
+
 @router.get("/finance/batches")
 async def batches(request: Request, ctx: Ctx, user: Finance) -> Response:
-    found = await ctx.clients.disbursement.get("/batches", user.claims, limit=100)
-    return ctx.renderer.page(request, "finance/batches.html", batches=found["items"])
+    return await _batches_page(request, ctx, user)
+
+
+@router.post("/finance/batches")
+async def create_batch(
+    request: Request, ctx: Ctx, user: Finance,
+    currency: Annotated[str, Form(max_length=3)] = "",
+    payment_ids: Annotated[list[str] | None, Form(max_length=200)] = None,
+    idempotency_key: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
+) -> Response:  # fmt: skip
+    chosen = payment_ids or []
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    try:
+        reply = await ctx.clients.disbursement.call(
+            "POST", "/batches", user.claims, headers=headers,
+            json={"currency": currency, "payment_ids": chosen},
+        )  # fmt: skip
+    except ServiceRefusal as exc:
+        errors = FormErrors.of_refusal(request.state.visitor.t, exc)
+        return await _batches_page(
+            request, ctx, user, errors=errors, chosen=chosen, status_code=exc.status
+        )
+    return redirect(request, f"/finance/batches/{reply.body['batch_id']}?done=created")
 
 
 async def _batch_page(
