@@ -121,3 +121,13 @@ def test_known_payment_says_whether_its_batch_is_approved() -> None:
 )  # fmt: skip
 def test_only_codes_are_kept_as_reasons_never_words(reason: str, kept: str) -> None:
     assert reason_code(reason) == kept
+
+
+def test_the_api_and_the_pages_offer_exactly_the_dismissal_reasons_reconciliation_takes() -> None:
+    from typing import get_args
+
+    from services.disbursement.reconciliation import DISMISS_REASONS
+    from services.disbursement.schemas import DismissReason
+    from services.web.pages.finance_statements import DISMISS_REASONS as OFFERED
+
+    assert set(get_args(DismissReason)) == DISMISS_REASONS == set(OFFERED)
