@@ -30,6 +30,7 @@ PAGES = (
     "/finance/grants",
     "/finance/fx-rates",
     "/finance/payees",
+    "/finance/payments",
     "/finance/batches",
     "/finance/statements",
 )
@@ -363,3 +364,27 @@ def test_a_payee_registered_by_one_officer_is_confirmed_by_the_other(
     assert [(p["name"], p["status"], p["iban"]) for p in found] == [
         (name, "active", "DE89370400440532013000")
     ]
+
+
+def test_a_scheduled_payment_is_cancelled_and_its_money_goes_back_to_the_grant(
+    page: Page, site: Site, api: Api, stack: Stack
+) -> None:
+    case_id, payment = scheduled_case(api, stack, "55.00")
+    before = grant(api, payment["grant_id"])
+    signed_in(page, site, "finance-1")
+    page.goto("/finance/payments")
+    check_accessible(page)
+    page.get_by_label("Case id").fill(case_id)
+    page.get_by_role("button", name="Show").click()
+    row = page.locator(f"#payment-{payment['payment_id']}")
+    expect(row).to_contain_text("Scheduled")
+    assert row.get_by_role("button", name=re.compile("^Schedule payment")).count() == 0
+    row.get_by_label("Reason").select_option("no_longer_needed")
+    row.get_by_role("button", name=f"Cancel payment {payment['payment_id']}").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    row = page.locator(f"#payment-{payment['payment_id']}")
+    expect(row).to_contain_text("Cancelled")
+    assert row.get_by_role("button").count() == 0, "nothing more is offered for a cancelled one"
+    check_accessible(page)
+    after = grant(api, payment["grant_id"])
+    assert Decimal(after["available"]) - Decimal(before["available"]) == Decimal("55.00")

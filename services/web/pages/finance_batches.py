@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import Response
@@ -19,6 +19,7 @@ from services.web.pages import finish, page_router, redirect
 from services.web.pages.finance import Finance, FinanceStepUp, if_match, uuid_or_404
 
 router = page_router()
+MAX_SCHEDULED = 2000
 FORMATS = {"pain.001": ("application/xml", "xml"), "csv": ("text/csv; charset=utf-8", "csv")}
 
 
@@ -28,7 +29,16 @@ async def _batches_page(
 ) -> Response:  # fmt: skip
     client = ctx.clients.disbursement
     found = await client.get("/batches", user.claims, limit=100)
-    scheduled = (await client.get("/payments", user.claims, status="scheduled", limit=200))["items"]
+    scheduled: list[dict[str, Any]] = []
+    cursor = None
+    while len(scheduled) < MAX_SCHEDULED:  # every scheduled payment, page by page
+        page = await client.get(
+            "/payments", user.claims, status="scheduled", limit=200, cursor=cursor
+        )
+        scheduled += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
     totals: dict[str, Decimal] = {}
     for p in scheduled:
         totals[p["currency"]] = totals.get(p["currency"], Decimal(0)) + Decimal(p["amount"])
