@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from support import Api, assert_problem, stream_messages, wait_for
 from support.disbursement_probe import (
     active_payee,
@@ -24,10 +25,13 @@ from support.disbursement_probe import (
     wait_payment,
 )
 from support.statements import (
+    CAMT_VERSIONS,
     FUND_IBAN,
     TxStatus,
     booking,
+    camt,
     camt053,
+    in_other_currency,
     pain002,
     read_pain001,
     return_of,
@@ -297,4 +301,33 @@ def test_a_status_report_rejection_fails_the_batched_payment(api: Api, stack: St
     assert len(events) == 1 and events[0]["data"].get("returned_on") is None
     listed = api.get("disbursement", "/status-reports?limit=200", user="finance-2").json()
     assert found["report_id"] in [r["report_id"] for r in listed["items"]]
+    conserved(stack)
+
+
+@pytest.mark.parametrize("kind", ["camt.053", "camt.054"])
+def test_every_supported_version_is_read(api: Api, kind: str) -> None:
+    for version in CAMT_VERSIONS:
+        entry = booking(
+            uuid.uuid4(), Money(1234, "CHF"), bank_reference=f"VR-{uuid.uuid4().hex[:8]}"
+        )
+        resp = upload(api, camt(kind, version, [entry], statement_id=stmt_id()))
+        assert resp.status_code == 201, (kind, version, resp.text)
+        assert resp.json()["message"] == f"{kind}.001.{version:02d}"
+        assert resp.json()["statements"][0]["unmatched"] == 1
+
+
+def test_an_amount_that_disagrees_or_another_currency_pays_nothing(api: Api, stack: Stack) -> None:
+    done = exported(api, stack, amount="61.00")
+    payment_id = done.payment["payment_id"]
+    pid = uuid.UUID(payment_id)
+    wrong = booking(pid, Money(6200, "CHF"), bank_reference=f"A-{uuid.uuid4().hex[:8]}")
+    other = in_other_currency(pid, Money(6100, "EUR"), Money(6100, "CHF"),
+                              bank_reference=f"C-{uuid.uuid4().hex[:8]}")  # fmt: skip
+    for entry in (wrong, other):
+        resp = upload(api, camt053([entry], statement_id=stmt_id()))
+        assert resp.status_code == 201, resp.text
+        assert resp.json()["statements"][0]["items"][0]["outcome"] != "matched", resp.text
+        status = api.get("disbursement", f"/payments/{payment_id}", user="finance-1").json()
+        assert status["status"] == "batched"
+    assert not events_for(stack, subjects.PAYMENT_SENT, done.case_id)
     conserved(stack)
