@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -14,6 +16,7 @@ from services.disbursement import (
     handlers,
     payees_api,
     payments_api,
+    statements_api,
 )
 from services.disbursement.settings import DisbursementSettings
 from shared.consume import Subscription
@@ -31,6 +34,7 @@ SPEC = ServiceSpec(
         payees_api.router,
         payments_api.router,
         batches_api.router,
+        statements_api.router,
     ],
     subscriptions=[
         Subscription(
@@ -50,9 +54,17 @@ SPEC = ServiceSpec(
 )
 
 
+def spec_for(settings: DisbursementSettings) -> ServiceSpec[DisbursementSettings, Any]:
+    """The service as configured: POST /statements takes a bank file as large as the settings
+    allow (the other routes keep the common body limit)."""
+    limit = statements_api.body_limit(settings.statement_max_bytes)
+    return replace(SPEC, body_limits={"/statements": limit})
+
+
 def create(settings: DisbursementSettings | None = None) -> FastAPI:
-    return create_app(SPEC, settings)
+    settings = settings or DisbursementSettings()
+    return create_app(spec_for(settings), settings)
 
 
 def main() -> None:
-    serve(SPEC)
+    serve(spec_for(DisbursementSettings()))

@@ -40,6 +40,14 @@ async def read(grant_id: UUID, ctx: Ctx, _: Finance) -> JSONResponse:
     return await views.one_grant(ctx.db, grant_id)
 
 
+@router.get("/grants/{grant_id}/reservations")
+async def reservations(
+    grant_id: UUID, ctx: Ctx, _: Finance, limit: Limit = 50, cursor: Cursor = None
+) -> views.Body:
+    """The cases' reservations on the grant, oldest first (their payments: GET /payments)."""
+    return await views.reservation_page(ctx.db, grant_id, limit=limit, cursor=cursor)
+
+
 @router.post("/grants/{grant_id}/adjustments", status_code=201)
 async def adjust(
     grant_id: UUID,

@@ -25,12 +25,14 @@ async def list_payments(
     status: Status | None = None,
     case_id: UUID | None = None,
     batch_id: UUID | None = None,
+    grant_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> views.Body:
     return await views.payment_page(
-        ctx.db, limit=limit, cursor=cursor, status=status, case_id=case_id, batch_id=batch_id
-    )
+        ctx.db, limit=limit, cursor=cursor, status=status, case_id=case_id, batch_id=batch_id,
+        grant_id=grant_id,
+    )  # fmt: skip
 
 
 @router.get("/payments/{payment_id}")

@@ -106,3 +106,25 @@ class ReasonIn(Body):
 class BatchIn(Body):
     currency: Currency
     payment_ids: Annotated[list[UUID] | None, Field(min_length=1, max_length=1000)] = None
+
+
+# --- bank statements ---------------------------------------------------------------------------
+
+# reconciliation.DISMISS_REASONS, spelt out here so that the API's schema needs no XSD machinery
+# (tests/unit/disbursement/test_disbursement_reconciling.py holds the two together).
+DismissReason = Literal[
+    "bank_charges", "incoming_funds", "internal_transfer", "not_a_vfund_payment",
+    "duplicate_booking", "other",
+]  # fmt: skip
+
+
+class EntryMatchIn(Body):
+    """The payments an unmatched entry is about: paid by a debit, returned by a credit (with
+    the ISO return reason code when the bank gave none)."""
+
+    payment_ids: Annotated[list[UUID], Field(min_length=1, max_length=100)]
+    reason_code: Annotated[str | None, Field(pattern=r"^[A-Z0-9]{4}$")] = None
+
+
+class DismissIn(Body):
+    reason: DismissReason

@@ -21,6 +21,7 @@ from services.disbursement.domain.payees import Payee
 from services.disbursement.domain.payments import Payment
 from services.disbursement.repository import batches, grants, payees, payments
 from services.disbursement.repository import fx as rates
+from services.disbursement.repository import reservations as reservation_rows
 from shared.db import Db
 from shared.deps import etag
 from shared.money import Money, from_minor
@@ -127,6 +128,46 @@ async def one_grant(db: Db, grant_id: UUID) -> JSONResponse:
     if row is None:
         raise missing(f"grant {grant_id}")
     return respond(200, grant(row), {"ETag": etag(row["version"])})
+
+
+def reservation(row: asyncpg.Record) -> Body:
+    """A case's reservation on a grant: what was earmarked, paid, released and is outstanding."""
+    ccy = row["currency"]
+    amount, disbursed, released = row["amount_minor"], row["disbursed_minor"], row["released_minor"]
+    return {
+        "reservation_id": str(row["reservation_id"]),
+        "case_id": str(row["case_id"]),
+        "org_id": row["org_id"],
+        "country": row["country"],
+        "grant_id": str(row["grant_id"]),
+        "currency": ccy,
+        "amount": from_minor(amount, ccy),
+        "disbursed": from_minor(disbursed, ccy),
+        "released": from_minor(released, ccy),
+        "outstanding": from_minor(amount - disbursed - released, ccy),
+        "withdrawn": row["withdrawn"],
+        "reserved_at": row["reserved_at"].isoformat(),
+    }
+
+
+async def reservation_page(db: Db, grant_id: UUID, *, limit: int, cursor: str | None) -> Body:
+    after = position(cursor)
+    async with db.connection() as conn:
+        if await grants.grant_row(conn, grant_id=grant_id) is None:
+            raise missing(f"grant {grant_id}")
+        rows = await reservation_rows.grant_reservations(
+            conn, grant_id=grant_id, limit=limit + 1, after=after
+        )
+    page = rows[:limit]
+    more = len(rows) > limit
+    cursor = (
+        encode_cursor(
+            page[-1]["reserved_at"].astimezone(UTC).isoformat(), page[-1]["reservation_id"]
+        )
+        if more
+        else None
+    )
+    return {"items": [reservation(r) for r in page], "next_cursor": cursor}
 
 
 # --- rates --------------------------------------------------------------------------------------
@@ -292,12 +333,14 @@ async def payment_page(
     status: str | None,
     case_id: UUID | None,
     batch_id: UUID | None,
+    grant_id: UUID | None = None,
 ) -> Body:
     after = position(cursor)
     async with db.connection() as conn:
         rows = await payments.list_payments(
-            conn, status=status, case_id=case_id, batch_id=batch_id, limit=limit + 1, after=after
-        )
+            conn, status=status, case_id=case_id, batch_id=batch_id, limit=limit + 1, after=after,
+            grant_id=grant_id,
+        )  # fmt: skip
     page, next_cursor = _page(rows, limit, "payment_id")
     return {
         "items": [payment(payments.payment_of(r), r["version"]) for r in page],

@@ -17,6 +17,7 @@ from services.disbursement.domain import grants as g
 from services.disbursement.domain import payees as pe
 from services.disbursement.domain import payments as p
 from services.disbursement.domain import reservations as r
+from services.disbursement.domain import statements as st
 from services.disbursement.domain.common import DomainEvent
 from shared import outbox
 from shared.db import Connection
@@ -293,7 +294,7 @@ def _(e: p.PaymentSent) -> Wired:
 
 @wire.register
 def _(e: p.PaymentFailed) -> Wired:
-    data = ev.PaymentFailed(**_payment(e.payment), reason=e.reason)
+    data = ev.PaymentFailed(**_payment(e.payment), reason=e.reason, returned_on=e.returned_on)
     return _of_case(subjects.PAYMENT_FAILED, data, e.payment)
 
 
@@ -365,6 +366,56 @@ def _(e: b.BatchApproved) -> Wired:
         currency=batch.currency,
     )
     return Wired(subjects.BATCH_APPROVED, data, str(batch.batch_id))
+
+
+# --- bank statements and status reports -------------------------------------------------------
+
+
+@wire.register
+def _(e: st.StatementImported) -> Wired:
+    data = ev.StatementImported(
+        statement_id=str(e.statement_id),
+        account=e.account,
+        message=e.message,
+        entries=e.entries,
+        matched=e.matched,
+        unmatched=e.unmatched,
+        by=e.imported_by,
+    )
+    return Wired(subjects.STATEMENT_IMPORTED, data, str(e.statement_id))
+
+
+@wire.register
+def _(e: st.StatusReportImported) -> Wired:
+    data = ev.StatusReportImported(
+        report_id=str(e.report_id),
+        message=e.message,
+        lines=e.lines,
+        rejected=e.rejected,
+        unmatched=e.unmatched,
+        by=e.imported_by,
+    )
+    return Wired(subjects.STATUS_REPORT_IMPORTED, data, str(e.report_id))
+
+
+@wire.register
+def _(e: st.StatementEntryMatched) -> Wired:
+    data = ev.StatementEntryMatched(
+        statement_id=str(e.statement_id),
+        entry=e.entry,
+        outcome=e.outcome,
+        payment_ids=[str(i) for i in e.payment_ids],
+        by=e.by,
+    )
+    return Wired(subjects.STATEMENT_ENTRY_MATCHED, data, str(e.statement_id))
+
+
+@wire.register
+def _(e: st.StatementEntryDismissed) -> Wired:
+    data = ev.StatementEntryDismissed(
+        statement_id=str(e.statement_id), entry=e.entry, reason=e.reason, by=e.by
+    )
+    return Wired(subjects.STATEMENT_ENTRY_DISMISSED, data, str(e.statement_id))
 
 
 def cloud_events(events: Iterable[DomainEvent], cause: Cause) -> list[tuple[str, CloudEvent[Any]]]:

@@ -119,6 +119,9 @@ SPEC = ServiceSpec(
         "/documents": 10 * 1024 * 1024 + 64 * 1024,
         "/cases/new": 1024 * 1024,
         "/cases/new/items": 1024 * 1024,
+        # A bank file uploaded on /finance/statements (the disbursement service's own limit,
+        # 10 MB, plus the form around it).
+        "/finance/statements": 10 * 1024 * 1024 + 64 * 1024,
     },
 )
 

@@ -187,7 +187,12 @@ class PaymentSent(PaymentEvent):
 
 
 class PaymentFailed(PaymentEvent):
+    """`returned_on`: the payment had been paid (a `payment.sent` before) and the bank gave the
+    money back that day (a return or reversal after booking): it no longer counts as paid.
+    Absent for a failure before any booking."""
+
     reason: Code
+    returned_on: date | None = None
 
 
 class PaymentCancelled(PaymentEvent):
@@ -237,3 +242,58 @@ class BatchApproved(EventData):
     count: int
     total: DecimalString
     currency: Currency
+
+
+# --- bank statements and status reports (reconciliation) ----------------------------------------
+
+MessageName = Annotated[
+    str, Field(pattern=r"^(camt\.05[34]|pain\.002)\.001\.[0-9]{2}$", examples=["camt.053.001.08"])
+]
+Count = Annotated[int, Field(ge=0)]
+
+
+class StatementImported(EventData):
+    """A bank statement (camt.053) or notification (camt.054) of the fund's `account` was read
+    and matched: `matched` entries paid or returned payments, `unmatched` ones wait for a
+    second officer. Never a name, text or amount from the file: only counts."""
+
+    statement_id: Id
+    account: Annotated[str, Field(min_length=5, max_length=34, pattern=r"^[A-Z0-9]+$")]
+    message: MessageName
+    entries: Count
+    matched: Count
+    unmatched: Count
+    by: Id
+
+
+class StatusReportImported(EventData):
+    """A payment status report (pain.002) was read: `rejected` lines failed payments before
+    any booking; `unmatched` ones name nothing vfund could apply them to."""
+
+    report_id: Id
+    message: MessageName
+    lines: Count
+    rejected: Count
+    unmatched: Count
+    by: Id
+
+
+class StatementEntryMatched(EventData):
+    """An entry left unmatched was matched by hand by another officer than the importer:
+    `outcome` matched (the payments are paid) or returned (they came back)."""
+
+    statement_id: Id
+    entry: Count
+    outcome: Literal["matched", "returned"]
+    payment_ids: Annotated[list[Id], Field(min_length=1)]
+    by: Id
+
+
+class StatementEntryDismissed(EventData):
+    """An entry left unmatched was set aside by another officer than the importer (charges,
+    incoming funds, ...), with a reason code from a fixed list."""
+
+    statement_id: Id
+    entry: Count
+    reason: Code
+    by: Id

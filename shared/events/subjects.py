@@ -51,6 +51,10 @@ PAYEE_CONFIRMED: Final = "vfund.disbursement.payee.confirmed"
 PAYEE_BANK_DETAILS_CHANGED: Final = "vfund.disbursement.payee.bank_details_changed"
 BATCH_CREATED: Final = "vfund.disbursement.batch.created"
 BATCH_APPROVED: Final = "vfund.disbursement.batch.approved"
+STATEMENT_IMPORTED: Final = "vfund.disbursement.statement.imported"
+STATEMENT_ENTRY_MATCHED: Final = "vfund.disbursement.statement.entry_matched"
+STATEMENT_ENTRY_DISMISSED: Final = "vfund.disbursement.statement.entry_dismissed"
+STATUS_REPORT_IMPORTED: Final = "vfund.disbursement.status_report.imported"
 
 # audit
 TREE_HEAD_SIGNED: Final = "vfund.audit.tree_head.signed"

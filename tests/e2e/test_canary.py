@@ -22,10 +22,12 @@ from support import Api, wait_for
 from support.factories import case_body, item
 from support.intake_probe import PDF, new_id, publish, stream_count
 from support.mail import mails
+from support.statements import Booking, Tx, camt053
 
 from dev.stack import Stack
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
+from shared.money import Money
 
 
 def forms(marker: str) -> list[str]:
@@ -131,11 +133,42 @@ def drive(api: Api, stack: Stack, tag: str) -> tuple[str, str]:
     return first, second
 
 
+def marked_statement(tag: str, statement_id: str) -> bytes:
+    """A camt.053 whose free texts (who was paid, remittance information, the entry's note)
+    carry markers, as a bank's may carry a victim's name."""
+    tx = Tx(uuid.uuid4().hex, Money(2500, "CHF"), creditor_name=f"{tag}-STMT-NAME Person",
+            remittance=f"{tag}-STMT-REMITTANCE for surgery", bank_reference="CANARY-B")
+    entry = Booking(Money(2500, "CHF"), bank_reference="CANARY-B", txs=(tx,),
+                    note=f"{tag}-STMT-NOTE")
+    return camt053([entry], statement_id=statement_id)
+
+
+def upload_statements(api: Api, tag: str) -> str:
+    """A marked statement imported (its entry left unmatched), and a marked one refused: neither
+    response repeats a marker. Returns the imported statement's bank id."""
+    if "disbursement" not in api.stack.services:
+        return ""
+    statement_id = f"CANARY-{uuid.uuid4().hex[:12]}"
+    headers = {"Content-Type": "application/xml"}
+    data = marked_statement(tag, statement_id)
+    imported = api.post("disbursement", "/statements", user="finance-1", content=data,
+                        headers=headers)
+    assert imported.status_code == 201, imported.text
+    assert tag not in imported.text
+    broken = data.replace(b"<CdtDbtInd>DBIT</CdtDbtInd>", b"<CdtDbtInd>X</CdtDbtInd>")
+    refused = api.post("disbursement", "/statements", user="finance-1", content=broken,
+                       headers=headers)
+    assert refused.status_code == 422 and tag not in refused.text, refused.text
+    return statement_id
+
+
 def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) -> None:
     tag = f"CANARY-{uuid.uuid4().hex}"
     markers = [f"{tag}-{n}-{field}" for n in (1, 2)
                for field in ("NAME", "CONTACT", "FACTS", "ITEM")] + [
-        f"{tag}-{n}-ITEM2" for n in (1, 2)] + [f"{tag}-ANSWER", f"{tag}-DOCUMENT"]
+        f"{tag}-{n}-ITEM2" for n in (1, 2)] + [f"{tag}-ANSWER", f"{tag}-DOCUMENT"] + [
+        f"{tag}-STMT-{field}" for field in ("NAME", "REMITTANCE", "NOTE")]
+    statement = upload_statements(api, tag)
     first, second = drive(api, stack, tag)
     # Everything intake did is out: the last change (the withdrawal) is in the stream, and the
     # audit service, if it runs, has logged it.
@@ -179,6 +212,8 @@ def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) 
         for table, text in tables.items():
             if hit := found(text, markers):
                 leaks[f"{service}.{table}"] = hit
+    if statement:  # the statement search reads the imported statement
+        assert statement in tables_text(stack, "disbursement")["statements"]
     if "audit" in others:
         assert any(first in text for text in tables_text(stack, "audit").values())
     if "web" in others:

@@ -190,6 +190,10 @@ TABLES = (
     "payments",
     "batches",
     "batch_lines",
+    "statements",
+    "statement_entries",
+    "status_reports",
+    "payment_bank_entries",
 )
 
 

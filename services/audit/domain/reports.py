@@ -4,6 +4,10 @@ Pure: takes (index, event) pairs read from the log and returns figures that each
 indexes behind them. A release names no country or categories: it takes its reservation's (found
 in the log by reservation_id, else the case's latest reservation of the grant) and is shared out
 over that reservation's categories in proportion, in whole minor units (largest remainder).
+
+Paid is what the bank kept: a payment the bank gave back after booking (`payment.failed` with
+`returned_on`, from a bank statement's return or reversal) no longer counts; its amount leaves the
+figures its `payment.sent` was counted in, and the return's index joins theirs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from shared.money import MoneyError, from_minor, to_minor
 RESERVED = event_type(subjects.BUDGET_RESERVED)
 RELEASED = event_type(subjects.BUDGET_RELEASED)
 PAID = event_type(subjects.PAYMENT_SENT)
-REPORT_TYPES = (RESERVED, RELEASED, PAID)
+FAILED = event_type(subjects.PAYMENT_FAILED)
+REPORT_TYPES = (RESERVED, RELEASED, PAID, FAILED)
 UNALLOCATED = "unallocated"
 UNKNOWN_COUNTRY = "unknown"
 
@@ -99,6 +104,36 @@ class _Reservations:
         return found or self.by_case.get(str(data.get("case_id")))
 
 
+class _Paid:
+    """Per payment, the figures its latest `payment.sent` was counted in, so that a return takes
+    exactly them back; a return logged before its payment's `payment.sent` (events of two
+    transactions may be logged out of order) cancels that one when it comes."""
+
+    def __init__(self) -> None:
+        self.counted: dict[str, list[tuple[Key, int]]] = {}
+        self.early: dict[str, int] = {}
+
+    def sent(self, payment_id: object) -> bool:
+        """Whether this `payment.sent` counts (no return came for it first); one naming no
+        payment counts and cannot be returned."""
+        if payment_id is None:
+            return True
+        payment_id = str(payment_id)
+        if self.early.get(payment_id, 0) > 0:
+            self.early[payment_id] -= 1
+            return False
+        self.counted[payment_id] = []
+        return True
+
+    def returned(self, report: Report, payment_id: str, index: int) -> None:
+        parts = self.counted.pop(payment_id, None)
+        if parts is None:
+            self.early[payment_id] = self.early.get(payment_id, 0) + 1
+            return
+        for key, minor in parts:
+            report.add(key, "paid", -minor, index)
+
+
 def donor_report(
     entries: Iterable[tuple[int, dict[str, Any]]],
     *,
@@ -106,10 +141,16 @@ def donor_report(
     end: date | None = None,
 ) -> Report:
     """Figures of one grant's entries (in log order) dated within [start, end]."""
-    report, reservations = Report(), _Reservations()
+    report, reservations, paid = Report(), _Reservations(), _Paid()
     for index, event in entries:
         try:
-            _apply(report, reservations, index, event, start, end)
+            if event["type"] == FAILED:
+                if event["data"].get("returned_on") is not None:
+                    paid.returned(report, str(event["data"]["payment_id"]), index)
+                continue
+            if event["type"] == PAID and not paid.sent(event["data"].get("payment_id")):
+                continue
+            _apply(report, reservations, index, event, start, end, paid)
         except (KeyError, TypeError, ValueError, MoneyError):
             report.unreadable.append(index)
     return report
@@ -122,6 +163,7 @@ def _apply(
     event: dict[str, Any],
     start: date | None,
     end: date | None,
+    paid: _Paid,
 ) -> None:
     data: dict[str, Any] = event["data"]
     kind = event["type"]
@@ -144,7 +186,10 @@ def _apply(
     month = f"{day.year:04d}-{day.month:02d}"
     for category, minor in parts:
         if minor:
-            report.add((month, country, category, currency), measure, minor, index)
+            key = (month, country, category, currency)
+            report.add(key, measure, minor, index)
+            if kind == PAID and data.get("payment_id") is not None:
+                paid.counted[str(data["payment_id"])].append((key, minor))
 
 
 def _figure(figure: Figure, currency: str) -> dict[str, Any]:

@@ -100,6 +100,13 @@ class Grant:
             raise conflict("disburse_exceeds_reserved", f"{amount} exceeds {self.reserved}")
         return replace(self, reserved=self.reserved - amount, disbursed=self.disbursed + amount)
 
+    def undisburse(self, amount: Money) -> Grant:
+        """A paid amount came back from the bank (a return after booking): disbursed becomes
+        reserved again, for its payment to be paid again or cancelled."""
+        if self.disbursed < amount:
+            raise conflict("undisburse_exceeds_disbursed", f"{amount} exceeds {self.disbursed}")
+        return replace(self, reserved=self.reserved + amount, disbursed=self.disbursed - amount)
+
 
 @dataclass(frozen=True, slots=True)
 class GrantCreated(DomainEvent):

@@ -83,7 +83,11 @@ class PaymentSent(PaymentEvent):
 
 @dataclass(frozen=True, slots=True)
 class PaymentFailed(PaymentEvent):
+    """`returned_on`: the payment had been paid and the bank gave the money back that day (a
+    return or reversal after booking); None for a failure before any booking."""
+
     reason: str
+    returned_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,12 @@ class Reservation:
             raise conflict("over_approved_total", f"{amount} > {self.outstanding} still reserved")
         return replace(self, disbursed=self.disbursed + amount)
 
+    def undisburse(self, amount: Money) -> Reservation:
+        """A paid amount came back: it is outstanding again."""
+        if self.disbursed < amount:
+            raise conflict("undisburse_exceeds_disbursed", f"{amount} > {self.disbursed} paid")
+        return replace(self, disbursed=self.disbursed - amount)
+
 
 @dataclass(frozen=True, slots=True)
 class WaitingCase:

@@ -108,6 +108,15 @@ async def case_of_payment(conn: Connection, *, payment_id: UUID) -> UUID | None:
     return found
 
 
+async def lock_payments(tx: Connection, *, ids: list[UUID]) -> dict[UUID, tuple[Payment, int]]:
+    """Payments by id with their versions, locked in id order (the service's lock order)."""
+    rows = await tx.fetch(
+        _PAYMENTS + " WHERE p.payment_id = ANY($1::uuid[]) ORDER BY p.payment_id FOR UPDATE OF p",
+        sorted(set(ids)),
+    )
+    return {r["payment_id"]: (payment_of(r), r["version"]) for r in rows}
+
+
 async def lock_case_payments(tx: Connection, *, case_id: UUID) -> list[Payment]:
     rows = await tx.fetch(
         _PAYMENTS + " WHERE p.case_id = $1 ORDER BY p.payment_id FOR UPDATE OF p", case_id
@@ -146,12 +155,14 @@ async def list_payments(
     batch_id: UUID | None,
     limit: int,
     after: tuple[datetime, UUID] | None,
+    grant_id: UUID | None = None,
 ) -> list[asyncpg.Record]:
     stamp, last = after or (None, None)
     return await conn.fetch(
         _PAYMENTS + " WHERE ($1::text IS NULL OR p.status = $1)"
         " AND ($2::uuid IS NULL OR p.case_id = $2) AND ($3::uuid IS NULL OR p.batch_id = $3)"
         " AND ($4::timestamptz IS NULL OR (p.created_at, p.payment_id) > ($4, $5))"
+        " AND ($7::uuid IS NULL OR p.grant_id = $7)"
         " ORDER BY p.created_at, p.payment_id LIMIT $6",
         status,
         case_id,
@@ -159,4 +170,5 @@ async def list_payments(
         stamp,
         last,
         limit,
+        grant_id,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -95,6 +95,34 @@ async def lock_reservation(tx: Connection, *, case_id: UUID) -> Reservation | No
         case_id,
     )
     return reservation_of(row) if row else None
+
+
+async def lock_reservations(tx: Connection, *, case_ids: list[UUID]) -> dict[UUID, Reservation]:
+    """Reservations by case, locked in case order (the service's lock order)."""
+    rows = await tx.fetch(
+        "SELECT r.*, c.country, c.correlation_id FROM reservations r"
+        " JOIN approved_cases c USING (case_id) WHERE r.case_id = ANY($1::uuid[])"
+        " ORDER BY r.case_id FOR UPDATE OF r",
+        sorted(set(case_ids)),
+    )
+    return {r["case_id"]: reservation_of(r) for r in rows}
+
+
+async def grant_reservations(
+    conn: Connection, *, grant_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+) -> list[asyncpg.Record]:
+    """A grant's reservations, oldest first (a page of them)."""
+    stamp, last = after or (None, None)
+    return await conn.fetch(
+        "SELECT r.*, c.country, c.correlation_id, r.reserved_at AS created_at FROM reservations r"
+        " JOIN approved_cases c USING (case_id) WHERE r.grant_id = $1"
+        " AND ($2::timestamptz IS NULL OR (r.reserved_at, r.reservation_id) > ($2, $3))"
+        " ORDER BY r.reserved_at, r.reservation_id LIMIT $4",
+        grant_id,
+        stamp,
+        last,
+        limit,
+    )
 
 
 async def save_reservation(tx: Connection, *, reservation: Reservation) -> None:

@@ -35,6 +35,13 @@ from services.disbursement.domain.payments import (
     split_payment,
 )
 from services.disbursement.domain.reservations import reserve
+from services.disbursement.domain.statements import (
+    StatementEntryDismissed,
+    StatementEntryMatched,
+    StatementImported,
+    StatusReportImported,
+    return_payment,
+)
 from services.disbursement.wire import Cause, allocate, cloud_events, wire
 from shared.events import CATALOGUE
 from shared.events.envelope import EventData
@@ -153,6 +160,18 @@ def _story() -> list[DomainEvent]:
     out += cancel_payment(
         failed.payment, reservation=failed.reservation, grant=failed.grant, reason="closed"
     ).events
+    # The bank gives the paid one back (a statement's return), and what imports report.
+    out += return_payment(
+        sent.payment, reservation=sent.reservation, grant=sent.grant, reason="AC04",
+        returned_on=TODAY,
+    ).events  # fmt: skip
+    statement = uuid4()
+    out += [
+        StatementImported(statement, "CH9300762011623852957", "camt.053.001.08", 3, 1, 1, "f-1"),
+        StatusReportImported(uuid4(), "pain.002.001.10", 2, 1, 0, "finance-1"),
+        StatementEntryMatched(statement, 2, "matched", (sent.payment.payment_id,), "finance-2"),
+        StatementEntryDismissed(statement, 1, "bank_charges", "finance-2"),
+    ]
     other = reserve(case(), [grant()], [], today=TODAY, at=NOW)
     assert other.reservation is not None and other.grant is not None
     waiting = open_payment(other.reservation, payment_id=uuid4(), default=None, at=NOW).state
