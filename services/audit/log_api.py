@@ -62,6 +62,16 @@ async def latest_tree_head(ctx: Ctx, _: LogReader) -> TreeHead:
     return head
 
 
+@router.get(
+    "/tree-heads/public-key",
+    response_class=Response,
+    responses={200: {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}},
+)
+async def public_key(ctx: Ctx, _: LogReader) -> Response:
+    """The Ed25519 public key (PEM SubjectPublicKeyInfo) that verifies every tree head."""
+    return Response(ctx.signer.public_key_pem(), media_type="application/x-pem-file")
+
+
 @router.get("/tree-heads")
 async def tree_heads(
     ctx: Ctx,

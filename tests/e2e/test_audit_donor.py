@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 from typing import Any
 
 import orjson
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 from support import Api, assert_problem
 from support.donor_story import Funded, bearer, covered, donor_token, funded, report
 from support.pdf_text import AMOUNT, norm, read
@@ -270,3 +275,20 @@ def test_an_auditor_reads_any_grants_report_and_the_whole_log(
     page = api.get("audit", "/log?limit=5", headers=bearer(auditor)).json()
     assert [e["index"] for e in page["items"]] == [0, 1, 2, 3, 4]
     assert orjson.loads(orjson.dumps(page))["next_cursor"] == "4"
+
+
+def test_the_public_key_verifies_the_heads_for_every_log_reader(
+    api: Api, stack: Stack, demo: str
+) -> None:
+    served = api.get("audit", "/tree-heads/public-key", headers=bearer(demo))
+    assert served.status_code == 200, served.text
+    assert served.headers["content-type"].startswith("application/x-pem-file")
+    public = load_pem_public_key(served.content)
+    der = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    configured = load_pem_public_key(stack.keys.audit_public.read_bytes())  # type: ignore[union-attr]
+    assert configured.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo) == der
+    head = api.get("audit", "/tree-heads/latest", user="auditor-1").json()
+    assert hashlib.sha256(der).hexdigest() == head["key_id"]
+    message = tree_head_message(head["tree_size"], head["root_hash"], head["timestamp"])
+    public.verify(base64.b64decode(head["signature"]), message)  # type: ignore[union-attr]
+    assert_problem(api.get("audit", "/tree-heads/public-key", user="finance-1"), 403)

@@ -31,6 +31,7 @@ DONOR_ROUTES = {
     ("GET", "/log"),
     ("GET", "/tree-heads/latest"),
     ("GET", "/tree-heads"),
+    ("GET", "/tree-heads/public-key"),
     ("GET", "/proofs/inclusion"),
     ("GET", "/reports/donor"),
     ("GET", "/reports/grants"),
