@@ -155,3 +155,44 @@ def test_other_roles_get_403(page: Page, site: Site, user: str) -> None:
     for path in PATHS:
         response = page.goto(path)
         assert response is not None and response.status == 403, (user, path)
+
+
+CHANGE = """([field, value]) => {
+  const box = document.getElementById('browser-check');
+  if (field === 'event') {
+    const event = JSON.parse(box.dataset.event);
+    event.data.amount = value;
+    box.dataset.event = JSON.stringify(event);
+  } else {
+    box.dataset[field] = value;
+  }
+}"""
+
+
+def test_the_browser_checks_a_real_entrys_proof_and_refuses_a_changed_one(
+    page: Page, site: Site, api: Api, mine: Funded
+) -> None:
+    signed_in(page, site, "donor-1")
+    paid = api.get("audit", f"/log?type={PAID}&limit=1", user="donor-1").json()["items"][0]
+    page.goto(f"/audit/verify?index={paid['index']}")
+    result = page.locator("#browser-check-result")
+    tab_to(page, "#browser-check button")
+    page.keyboard.press("Enter")
+    expect(result).to_have_text(
+        "Verified in this browser: the entry is in the signed tree, and the signature of its "
+        "head is right."
+    )
+    check_accessible(page)
+    button = page.get_by_role("button", name="Check in this browser")
+    changes = [
+        (("event", "1000000.00"), "Not verified: the entry does not give its leaf hash."),
+        (("leafHash", "0" * 64), "Not verified: the entry does not give its leaf hash."),
+        (("index", str(paid["index"] + 1)), "Not verified: the audit path does not lead"),
+        (("rootHash", "f" * 64), "Not verified: the audit path does not lead"),
+        (("timestamp", "2020-01-01T00:00:00.000Z"), "Not verified: the signature"),
+    ]
+    for change, refusal in changes:
+        page.reload()
+        page.evaluate(CHANGE, list(change))
+        button.click()
+        expect(result).to_contain_text(refusal)

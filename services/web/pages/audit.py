@@ -7,6 +7,7 @@ only the entries behind their grants' reports). What it asks: the audit service'
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -131,6 +132,7 @@ async def verify(request: Request, ctx: Ctx, user: Reader, index: Number = "") -
     entry: dict[str, Any] | None = None
     proof: dict[str, Any] | None = None
     head: dict[str, Any] | None = None
+    public_key = b""
     if index:
         if not index.isdigit() or len(index) > 18:
             errors.add("index", t.gettext("Enter the entry's index, a whole number."))
@@ -148,6 +150,7 @@ async def verify(request: Request, ctx: Ctx, user: Reader, index: Number = "") -
                 proof = await audit.get(
                     "/proofs/inclusion", user.claims, index=index, tree_size=head["tree_size"]
                 )
+                public_key = await audit.get("/tree-heads/public-key", user.claims)
     return ctx.renderer.page(
         request,
         "audit/verify.html",
@@ -156,5 +159,19 @@ async def verify(request: Request, ctx: Ctx, user: Reader, index: Number = "") -
         entry=entry,
         proof=proof,
         head=head,
-        auditor=user.has(*AUDITORS),
+        # what the browser's own check reads (the event as the log holds it, parsed again there)
+        event_json=json.dumps(entry["event"], ensure_ascii=False) if entry else "",
+        path_json=json.dumps(proof["audit_path"]) if proof else "",
+        public_key=public_key.decode("ascii"),
+    )
+
+
+@router.get("/audit/public-key.pem")
+async def public_key(ctx: Ctx, user: Reader) -> Response:
+    """The audit service's public key, to verify the tree heads offline."""
+    pem = await ctx.clients.audit.get("/tree-heads/public-key", user.claims)
+    return Response(
+        pem,
+        media_type="application/x-pem-file",
+        headers={"Content-Disposition": 'attachment; filename="audit_signing.pub.pem"'},
     )
