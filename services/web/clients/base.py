@@ -65,7 +65,10 @@ class ServiceClient:
         headers: dict[str, str] | None = None,
         files: Any = None,
         data: dict[str, Any] | None = None,
+        read_seconds: float | None = None,
     ) -> Reply:
+        """`read_seconds`: seconds for a call known to take longer than the client's default (a
+        rendered document)."""
         sent = {"Authorization": f"Bearer {self.minter.token(user)}", **(headers or {})}
         query = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         try:
@@ -77,6 +80,7 @@ class ServiceClient:
                 headers=sent,
                 files=files,
                 data=data,
+                timeout=httpx.USE_CLIENT_DEFAULT if read_seconds is None else read_seconds,
             )
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(self.service) from exc

@@ -35,6 +35,8 @@ Day = Annotated[str, Query(max_length=20)]
 Grant = Annotated[str, Query(max_length=100)]
 GrantId = Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 DOWNLOAD = "/reports/donor/download?"
+# The audit service renders one PDF at a time: a download may wait for others before its own.
+RENDER_SECONDS = 120.0
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 CATEGORIES = {
     "medical": N_("Medical"),
@@ -222,7 +224,9 @@ async def download(
     if format == "pdf":
         params["lang"] = language
     try:
-        reply = await ctx.clients.audit.call("GET", "/reports/donor", user.claims, params=params)
+        reply = await ctx.clients.audit.call(
+            "GET", "/reports/donor", user.claims, params=params, read_seconds=RENDER_SECONDS
+        )
     except ServiceRefusal as exc:
         if exc.status in (404, 422):
             raise PageNotFound from exc
