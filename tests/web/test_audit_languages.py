@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 from babel.messages.pofile import read_po
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from support import Api, publish, wait_for
 from support.browser import Site, new_page, signed_in
 from support.donor_story import Funded, covered, funded
@@ -135,3 +135,37 @@ def test_hostile_text_from_the_log_renders_inert(
         assert not console.errors, console.errors
     finally:
         context.close()
+
+
+def test_an_entry_nested_as_deep_as_json_allows_opens_on_every_page(
+    page: Page, site: Site, api: Api, stack: Stack
+) -> None:
+    subject = str(uuid.uuid4())
+    deep = b"[" * 1000 + b'{"x": 1.5}' + b"]" * 1000
+    body = b'{"id": "%s", "type": "org.vfund.x.v1", "subject": "%s", "data": %s}' % (
+        str(uuid.uuid4()).encode(),
+        subject.encode(),
+        deep,
+    )
+    publish(stack.nats_url or "", "vfund.hostile.deep", body)
+
+    def logged() -> int | None:
+        got = api.get("audit", f"/log?subject={subject}", user="auditor-1")
+        items = orjson.loads(got.content)["items"]  # deeper than Python's json goes
+        return items[0]["index"] if items else None
+
+    index = wait_for(logged, what="the deep event in the log")
+    wait_for(
+        lambda: (
+            api.get("audit", "/tree-heads/latest", user="auditor-1").json()["tree_size"] > index
+        ),
+        what="a signed head over the deep event",
+    )
+    signed_in(page, site, "auditor-1")
+    response = page.goto(f"/audit/log?subject={subject}")
+    assert response is not None and response.status == 200
+    expect(page.locator("#entries tbody th")).to_have_text([str(index)])
+    response = page.goto(f"/audit/verify?index={index}")
+    assert response is not None and response.status == 200
+    expect(page.locator("#entry-index")).to_have_text(str(index))
+    expect(page.get_by_role("status")).to_contain_text("nests too deeply")

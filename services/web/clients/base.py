@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from services.web.keys import Claims, TokenMinter
 
@@ -89,7 +90,8 @@ class ServiceClient:
         body: Any = None
         content_type = response.headers.get("content-type", "")
         if "json" in content_type:
-            body = response.json()
+            # orjson: an audit log entry may nest as deep as JSON allows, past Python's json
+            body = orjson.loads(response.content)
         if response.status_code >= 400:
             raise ServiceRefusal(
                 self.service, response.status_code, body if isinstance(body, dict) else {}

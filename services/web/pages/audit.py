@@ -7,10 +7,10 @@ only the entries behind their grants' reports). What it asks: the audit service'
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import Query, Request
 from fastapi.responses import Response
 
@@ -160,10 +160,21 @@ async def verify(request: Request, ctx: Ctx, user: Reader, index: Number = "") -
         proof=proof,
         head=head,
         # what the browser's own check reads (the event as the log holds it, parsed again there)
-        event_json=json.dumps(entry["event"], ensure_ascii=False) if entry else "",
-        path_json=json.dumps(proof["audit_path"]) if proof else "",
+        event_json=_event_json(entry),
+        path_json=orjson.dumps(proof["audit_path"]).decode() if proof else "",
         public_key=public_key.decode("ascii"),
     )
+
+
+def _event_json(entry: dict[str, Any] | None) -> str:
+    """The event for the browser's check; "" when it nests deeper than a serialiser goes (the
+    page then points to the offline verifier)."""
+    if entry is None:
+        return ""
+    try:
+        return orjson.dumps(entry["event"]).decode()
+    except orjson.JSONEncodeError:
+        return ""
 
 
 @router.get("/audit/public-key.pem")
