@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import Counter, Gauge
 
@@ -90,6 +91,12 @@ class HeadSigner:
     def __init__(self, db: Db, key: Ed25519PrivateKey) -> None:
         self._db = db
         self._key = key
+
+    def public_key_pem(self) -> bytes:
+        """The PEM SubjectPublicKeyInfo that verifies the heads (its SHA-256 is their key_id)."""
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
     async def sign_if_grown(self, now: datetime | None = None) -> TreeHead | None:
         """Sign, store and publish a head of the whole log if it grew; None if it did not."""

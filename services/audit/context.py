@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 
@@ -25,6 +26,8 @@ class AuditContext:
     delivery: Delivery
     writer: LogWriter
     signer: HeadSigner
+    # The donor report PDF is rendered in a worker thread, one at a time (CPU and memory bound).
+    pdf_limiter: CapacityLimiter
 
 
 def load_signing_key(settings: AuditSettings) -> Ed25519PrivateKey:
@@ -51,9 +54,13 @@ async def build(platform: Platform[AuditSettings]) -> AuditContext:
         delivery=platform.delivery,
         writer=writer,
         signer=HeadSigner(platform.db, load_signing_key(platform.settings)),
+        pdf_limiter=CapacityLimiter(1),
     )
 
 
 Ctx = Annotated[AuditContext, Depends(context_of(AuditContext))]
-# Every audit route only reads, and only auditors and administrators may.
-Reader = Annotated[Principal, Depends(require("auditor", "admin"))]
+# Every audit route only reads. Auditors and administrators read everything; a donor reads the
+# reports of their own grants, the entries behind them with their proofs, and the tree heads
+# (the routes narrow what a donor sees: reading.scope_of).
+Auditor = Annotated[Principal, Depends(require("auditor", "admin"))]
+LogReader = Annotated[Principal, Depends(require("auditor", "admin", "donor"))]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.audit import repository, views
-from services.audit.context import Ctx, Reader
+from services.audit.context import Auditor, Ctx
 from services.audit.domain import export as export_format
 from services.audit.domain import queries
 from services.audit.domain.heads import TreeHead
@@ -29,7 +29,7 @@ Index = Annotated[int, Query(ge=0, le=2**62)]
 )
 async def export(
     ctx: Ctx,
-    _: Reader,
+    _: Auditor,
     from_index: Index = 0,
     to_index: Annotated[
         int | None,

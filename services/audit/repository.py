@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
+from services.audit.domain.donors import SUBMITTED, Scope
 from services.audit.domain.entries import NewEntry
 from services.audit.domain.heads import TreeHead
 from services.audit.domain.merkle import NodeId
+from services.audit.domain.reports import REPORT_TYPES
 from shared.db import Connection
 
 # pg_advisory_xact_lock keys: one logical writer of the log, one signer of tree heads.
@@ -94,19 +98,52 @@ async def fetch_nodes(conn: Connection, ids: Iterable[NodeId]) -> dict[NodeId, b
     return {(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """What a /log page holds: entries after an index, of a type, about a subject, recorded
+    in [since, until)."""
+
+    after: int = -1
+    event_type: str | None = None
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 async def log_page(
-    conn: Connection, *, after: int, limit: int, event_type: str | None, subject: str | None
+    conn: Connection, *, where: LogFilter, scope: Scope, limit: int
 ) -> list[asyncpg.Record]:
+    """A page of entries in append order; of those the scope sees (donors.Scope.sees_entry)."""
     return list(
         await conn.fetch(
             f"{_ITEM} WHERE idx > $1 AND ($2::text IS NULL OR event_type = $2)"
-            " AND ($3::text IS NULL OR subject = $3) ORDER BY idx LIMIT $4",
-            after,
-            event_type,
-            subject,
+            " AND ($3::text IS NULL OR subject = $3)"
+            " AND ($4::timestamptz IS NULL OR recorded_at >= $4)"
+            " AND ($5::timestamptz IS NULL OR recorded_at < $5)"
+            " AND ($6::text[] IS NULL"
+            "  OR (grant_id = ANY($6::text[]) AND event_type = ANY($7::text[]))"
+            "  OR (event_type = $8 AND subject = ANY($9::text[])))"
+            " ORDER BY idx LIMIT $10",
+            where.after,
+            where.event_type,
+            where.subject,
+            where.since,
+            where.until,
+            None if scope.everything else sorted(scope.grants),
+            list(REPORT_TYPES),
+            SUBMITTED,
+            sorted(scope.cases),
             limit,
         )
     )
+
+
+async def entry_keys(conn: Connection, index: int) -> asyncpg.Record | None:
+    """What decides who may see an entry: its type, grant and subject."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT event_type, grant_id, subject FROM log_entries WHERE idx = $1", index
+    )
+    return row
 
 
 async def entries_between(conn: Connection, *, first: int, last: int) -> list[asyncpg.Record]:
@@ -114,14 +151,42 @@ async def entries_between(conn: Connection, *, first: int, last: int) -> list[as
 
 
 async def grant_entries(
-    conn: Connection, *, grant_id: str, event_types: Sequence[str]
+    conn: Connection, *, grant_ids: Sequence[str], event_types: Sequence[str], below: int | None
 ) -> list[asyncpg.Record]:
+    """(idx, event) of the grants' entries of these types, below index `below` when given."""
     return list(
         await conn.fetch(
-            "SELECT idx, event FROM log_entries WHERE grant_id = $1"
-            " AND event_type = ANY($2::text[]) ORDER BY idx",
-            grant_id,
+            "SELECT idx, event FROM log_entries WHERE grant_id = ANY($1::text[])"
+            " AND event_type = ANY($2::text[]) AND ($3::bigint IS NULL OR idx < $3) ORDER BY idx",
+            list(grant_ids),
             list(event_types),
+            below,
+        )
+    )
+
+
+async def grant_events(conn: Connection, *, event_types: Sequence[str]) -> list[asyncpg.Record]:
+    """(idx, nats_subject, event) of every grant's creation and adjustments, in log order."""
+    return list(
+        await conn.fetch(
+            "SELECT idx, nats_subject, event FROM log_entries"
+            " WHERE event_type = ANY($1::text[]) AND grant_id IS NOT NULL ORDER BY idx",
+            list(event_types),
+        )
+    )
+
+
+async def case_entries(
+    conn: Connection, *, case_ids: Sequence[str], event_type: str, below: int | None
+) -> list[asyncpg.Record]:
+    """(idx, event) of the entries of one type about these cases (their subject)."""
+    return list(
+        await conn.fetch(
+            "SELECT idx, event FROM log_entries WHERE subject = ANY($1::text[])"
+            " AND event_type = $2 AND ($3::bigint IS NULL OR idx < $3) ORDER BY idx",
+            list(case_ids),
+            event_type,
+            below,
         )
     )
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import asyncpg
 import orjson
 
-from services.audit.domain import reports
+from services.audit.domain import donors, reports
+from services.audit.reading import ReportInputs
+from services.audit.report_pdf import figures, timing
 
 # The /log page as OpenAPI describes it (the route writes its bytes itself, see log_page).
 LOG_PAGE_SCHEMA: dict[str, Any] = {
@@ -81,13 +84,87 @@ def consistency_json(first: int, second: int, path: list[bytes]) -> dict[str, An
 
 
 def donor_report(
-    grant_id: str, start: date | None, end: date | None, report: reports.Report
+    grant_id: str, start: date | None, end: date | None, inputs: ReportInputs
 ) -> dict[str, Any]:
+    """The report's figures, the cases behind them (masked below five), the time from request
+    to payment, and the signed tree head they were computed at."""
+    report = inputs.report
+    case_of = figures.case_index(inputs.entries)
+    times = timing.payment_times(inputs.entries, grant_id=grant_id, start=start, end=end)
+    counted = {
+        name: [row | {"cases": _count(_cases(row, case_of))} for row in report[name]]
+        for name in ("by_country", "by_category", "by_month")
+    }
+    totals = [
+        row
+        | {
+            "cases": _count(
+                figures.total_count(
+                    figures.cases_behind(row, case_of),
+                    [
+                        figures.cases_behind(c, case_of)
+                        for c in report["by_country"]
+                        if c["currency"] == row["currency"]
+                    ],
+                )
+            )
+        }
+        for row in report["totals"]
+    ]
+    return (
+        {
+            "grant_id": grant_id,
+            "from": start.isoformat() if start else None,
+            "to": end.isoformat() if end else None,
+        }
+        | report
+        | counted
+        | {"totals": totals, "time_to_payment": _timing(times), "tree_head": dict(inputs.head)}
+    )
+
+
+def _cases(row: dict[str, Any], case_of: dict[int, str]) -> figures.Count:
+    return figures.count(figures.cases_behind(row, case_of))
+
+
+def _count(count: figures.Count) -> dict[str, int | None]:
+    """A number of cases as a report may show it: exact, or only below / at least five."""
+    if count.exact:
+        return {"count": count.cases}
+    if count.cases < figures.MIN_COUNT:
+        return {"count": None, "below": figures.MIN_COUNT}
+    return {"count": None, "at_least": figures.MIN_COUNT}
+
+
+def _timing(times: timing.PaymentTimes) -> dict[str, Any]:
+    enough = times.cases >= figures.MIN_COUNT
     return {
-        "grant_id": grant_id,
-        "from": start.isoformat() if start else None,
-        "to": end.isoformat() if end else None,
-    } | reports.report_json(report)
+        "cases": _count(figures.total_count(times.cases, [b.cases for b in times.buckets])),
+        "p50_days": times.percentile(50) if enough else None,
+        "p90_days": times.percentile(90) if enough else None,
+        "buckets": [
+            {
+                "from_days": b.low,
+                "to_days": b.high,
+                "cases": _count(figures.count(b.cases)),
+                "indexes": list(b.indexes),
+            }
+            for b in times.buckets
+        ],
+        "without_request": list(times.without_request),
+        "unreadable": list(times.unreadable),
+    }
+
+
+def grants(found: Iterable[donors.Grant]) -> list[dict[str, Any]]:
+    return [
+        {"grant_id": g.grant_id, "donor": g.donor, "name": g.name, "currency": g.currency}
+        for g in sorted(found, key=lambda g: g.index)
+    ]
+
+
+def json_bytes(body: dict[str, Any]) -> bytes:
+    return orjson.dumps(body)
 
 
 def donor_report_csv(body: dict[str, Any]) -> str:

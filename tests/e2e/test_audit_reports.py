@@ -78,7 +78,11 @@ def test_donor_report_figures_are_sums_of_their_entries_and_csv_matches(
         return body
 
     def complete() -> dict[str, Any] | None:
-        body = report()
+        got = api.get("audit", f"/reports/donor?grant_id={grant}", user="auditor-1")
+        if got.status_code == 404 and "no-tree-head" in got.text:
+            return None  # the report is computed at a signed head: none yet
+        assert got.status_code == 200, got.text
+        body: dict[str, Any] = got.json()
         indexes = {
             i
             for row in body["rows"]
@@ -95,6 +99,7 @@ def test_donor_report_figures_are_sums_of_their_entries_and_csv_matches(
             "released": {"amount": "50.00", "indexes": body["totals"][0]["released"]["indexes"]},
             "paid": {"amount": "300.00", "indexes": body["totals"][0]["paid"]["indexes"]},
             "net_reserved": "400.00",
+            "cases": {"count": None, "below": 5},  # two cases: masked, as every count below 5
         }
     ]
     ids = {e["id"] for e in events[:4]}

@@ -11,6 +11,7 @@ same search finds a known non-personal value (so it reads what it claims to read
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ import asyncpg
 import nats
 from nats.js.api import DeliverPolicy
 from support import Api, wait_for
+from support.donor_story import covered, donor_token, fund, report
 from support.factories import case_body, item
 from support.intake_probe import PDF, new_id, publish, stream_count
 from support.mail import mails
 from support.statements import Booking, Tx, camt053
+from support.pdf_text import text_of
 
 from dev.stack import Stack
+from services.audit.report_pdf import LANGS
 from shared.events import subjects
 from shared.events.assessment import InformationRequested
 from shared.money import Money
@@ -226,3 +230,41 @@ def test_personal_data_never_leaves_intake_in_plaintext(api: Api, stack: Stack) 
         if hit := found(text, markers):
             leaks[f"intake.{table}"] = hit
     assert not leaks, f"personal data in plaintext: {leaks}"
+
+
+def test_the_donor_report_pdf_carries_no_personal_data(api: Api, stack: Stack) -> None:
+    """Marked cases paid from a grant: the grant's report PDF in every language is searched for
+    every marker; the search proves itself on the grant's id, printed in the PDF."""
+    assert "audit" in stack.services, "the donor report is the audit service's"
+    tag = f"CANARY-{uuid.uuid4().hex}"
+    made = itertools.count(1)
+    markers: list[str] = []
+
+    def body(*, country: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        n = next(made)
+        markers.extend(f"{tag}-{n}-{field}" for field in ("NAME", "CONTACT", "FACTS", "ITEM"))
+        return case_body(
+            country=country,
+            victim={"full_name": f"{tag}-{n}-NAME Person", "date_of_birth": "1979-02-03",
+                    "contact": f"{tag}-{n}-CONTACT via office"},
+            facts=f"{tag}-{n}-FACTS what happened",
+            items=[i | {"description": f"{tag}-{n}-ITEM help"} for i in items],
+        )  # fmt: skip
+
+    story = fund(
+        api, f"Canary Donor {tag[-8:]}", ("GM", "SL"),
+        cases=((0, "social", "50.00"), (1, "relocation", "70.00")), unpaid=(), body=body,
+    )  # fmt: skip
+    assert len(markers) == 8
+    token = donor_token(stack, story.donor)
+    covered(api, story, token)
+    leaks: dict[str, list[str]] = {}
+    for lang in LANGS:
+        pdf = report(api, token, story.grant_id, format="pdf", lang=lang)
+        assert pdf.status_code == 200, pdf.text
+        text = text_of(pdf.content)
+        joined = text + "\n" + "".join(text.split())  # a marker wrapped over lines, too
+        assert found(joined, [story.grant_id]), "the search reads the PDF's text"
+        if hit := found(joined, markers):
+            leaks[lang] = hit
+    assert not leaks, f"personal data in the donor report PDF: {leaks}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.errors import DomainError, Refusal
 
@@ -60,3 +60,11 @@ def export_range(
 def check_period(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and start > end:
         raise out_of_range("from", f"from {start} is after to {end}")
+
+
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """[since, until) instants of the days from start to end (both included), in UTC."""
+    since = None if start is None else datetime.combine(start, time(), UTC)
+    if end is None or end == date.max:
+        return since, None
+    return since, datetime.combine(end + timedelta(days=1), time(), UTC)

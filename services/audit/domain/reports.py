@@ -87,6 +87,8 @@ def _split(data: dict[str, Any], currency: str) -> list[tuple[str, int]]:
         for part in data.get("by_category") or []
     ]
     rest = total - sum(minor for _, minor in parts)
+    if rest < 0:  # shares beyond the amount: no figure can be made of it
+        raise ValueError("the amount's shares by category exceed it")
     return [*parts, (UNALLOCATED, rest)] if rest else parts
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from services.web.keys import Claims, TokenMinter
 
@@ -65,7 +66,10 @@ class ServiceClient:
         headers: dict[str, str] | None = None,
         files: Any = None,
         data: dict[str, Any] | None = None,
+        read_seconds: float | None = None,
     ) -> Reply:
+        """`read_seconds`: seconds for a call known to take longer than the client's default (a
+        rendered document)."""
         sent = {"Authorization": f"Bearer {self.minter.token(user)}", **(headers or {})}
         query = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         try:
@@ -77,6 +81,7 @@ class ServiceClient:
                 headers=sent,
                 files=files,
                 data=data,
+                timeout=httpx.USE_CLIENT_DEFAULT if read_seconds is None else read_seconds,
             )
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(self.service) from exc
@@ -85,7 +90,8 @@ class ServiceClient:
         body: Any = None
         content_type = response.headers.get("content-type", "")
         if "json" in content_type:
-            body = response.json()
+            # orjson: an audit log entry may nest as deep as JSON allows, past Python's json
+            body = orjson.loads(response.content)
         if response.status_code >= 400:
             raise ServiceRefusal(
                 self.service, response.status_code, body if isinstance(body, dict) else {}
