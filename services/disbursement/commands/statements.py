@@ -74,7 +74,7 @@ async def import_file(
     return await idempotency.run(
         ctx.db,
         key=key,
-        principal=cause.actor,
+        principal=(cause.actor, cause.org),
         route="POST /statements",
         payload={"sha256": digest},
         work=work,
