@@ -4,6 +4,7 @@ every alteration is caught: named where the export can say, by the service's pro
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -83,9 +84,14 @@ def cli(stack: Stack, api: Api, tmp_path: Path) -> Cli:
     return Cli(stack, tmp_path, api.tokens["auditor-1"])
 
 
+INDEX = re.compile(rb'"index":\s*\d+')
+
+
 def renumbered(lines: list[bytes]) -> list[bytes]:
-    """Entry lines with contiguous indexes again (each line's leaf hash still holds)."""
-    return [dumped(parsed(line) | {"index": n}) for n, line in enumerate(lines)]
+    """Entry lines with contiguous indexes again (each line's leaf hash still holds). The index
+    is rewritten in place: the log may hold an event nested deeper than a parser goes (the
+    hostile tests log one), which an attacker need not parse either."""
+    return [INDEX.sub(f'"index":{n}'.encode(), line, count=1) for n, line in enumerate(lines)]
 
 
 def test_an_export_proves_itself_whole_or_in_part(
