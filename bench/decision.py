@@ -112,12 +112,17 @@ async def _assessed_cases(http: Http, target: Target, k: int) -> list[str]:
 
     async def assess(i: int) -> None:
         await _post(
-            http, target, f"{target.urls['assessment']}/cases/{cases[i]}/medical-assessment",
+            http,
+            target,
+            f"{target.urls['assessment']}/cases/{cases[i]}/medical-assessment",
             user="medical-1",
-            body={"recommendation": "support", "notes": "bench",
-                  "recommended_items": DECISION["approved_items"]},
+            body={
+                "recommendation": "support",
+                "notes": "bench",
+                "recommended_items": DECISION["approved_items"],
+            },
             what="POST /cases/{id}/medical-assessment",
-        )  # fmt: skip
+        )
 
     await closed_loop(k, 16, assess)
     return cases

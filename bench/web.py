@@ -180,9 +180,15 @@ def slow_link(stack: Stack, profile: Path) -> Json:
 
     web = stack.services["web"].url
     args = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ]  # fmt: skip
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     out: Json = {"link": "400 kbit/s each way, 400 ms round trip (CDP)"}
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(

@@ -58,11 +58,17 @@ async def donor_report(
     if format == "pdf":
         pdf = await anyio.to_thread.run_sync(
             partial(
-                render_pdf, inputs.report, grant_id=grant_id, start=from_, end=to,
-                head=inputs.head, entries=inputs.entries, lang=lang,
+                render_pdf,
+                inputs.report,
+                grant_id=grant_id,
+                start=from_,
+                end=to,
+                head=inputs.head,
+                entries=inputs.entries,
+                lang=lang,
             ),
             limiter=ctx.pdf_limiter,
-        )  # fmt: skip
+        )
         return Response(
             pdf,
             media_type="application/pdf",

@@ -21,9 +21,20 @@ from shared.money import MINOR_UNITS
 
 PAIN001_SCHEMAS: tuple[str, ...] = ("pain.001.001.09", "pain.001.001.03")
 CSV_COLUMNS: tuple[str, ...] = (
-    "record", "batch_id", "batch_status", "payment_id", "case_id", "payee_id", "creditor_name",
-    "iban", "bic", "end_to_end_id", "amount", "currency", "count",
-)  # fmt: skip
+    "record",
+    "batch_id",
+    "batch_status",
+    "payment_id",
+    "case_id",
+    "payee_id",
+    "creditor_name",
+    "iban",
+    "bic",
+    "end_to_end_id",
+    "amount",
+    "currency",
+    "count",
+)
 DRAFT_MARK = "DRAFT - NOT FOR PAYMENT"
 log = get_logger(__name__)
 

@@ -30,9 +30,14 @@ async def list_payments(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> views.Body:
     return await views.payment_page(
-        ctx.db, limit=limit, cursor=cursor, status=status, case_id=case_id, batch_id=batch_id,
+        ctx.db,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        case_id=case_id,
+        batch_id=batch_id,
         grant_id=grant_id,
-    )  # fmt: skip
+    )
 
 
 @router.get("/payments/{payment_id}")

@@ -113,9 +113,13 @@ class BatchIn(Body):
 # reconciliation.DISMISS_REASONS, spelt out here so that the API's schema needs no XSD machinery
 # (tests/unit/disbursement/test_disbursement_reconciling.py holds the two together).
 DismissReason = Literal[
-    "bank_charges", "incoming_funds", "internal_transfer", "not_a_vfund_payment",
-    "duplicate_booking", "other",
-]  # fmt: skip
+    "bank_charges",
+    "incoming_funds",
+    "internal_transfer",
+    "not_a_vfund_payment",
+    "duplicate_booking",
+    "other",
+]
 
 
 class EntryMatchIn(Body):

@@ -338,9 +338,14 @@ async def payment_page(
     after = position(cursor)
     async with db.connection() as conn:
         rows = await payments.list_payments(
-            conn, status=status, case_id=case_id, batch_id=batch_id, limit=limit + 1, after=after,
+            conn,
+            status=status,
+            case_id=case_id,
+            batch_id=batch_id,
+            limit=limit + 1,
+            after=after,
             grant_id=grant_id,
-        )  # fmt: skip
+        )
     page, next_cursor = _page(rows, limit, "payment_id")
     return {
         "items": [payment(payments.payment_of(r), r["version"]) for r in page],

@@ -47,20 +47,30 @@ def _entry(row: EntryRow) -> Entry:
     """The entry as reconciliation reads it, from what was kept of it."""
     txs = (EntryTransaction(return_info=ReturnInfo(row.return_code)),) if row.return_code else ()
     return Entry(
-        row.entry_index, Money(row.amount_minor, row.currency),
-        "credit" if row.direction == "credit" else "debit", row.status,
-        booking_date=row.booking_date, value_date=row.value_date, reversal=row.reversal,
-        bank_reference=row.bank_reference, transactions=txs,
-    )  # fmt: skip
+        row.entry_index,
+        Money(row.amount_minor, row.currency),
+        "credit" if row.direction == "credit" else "debit",
+        row.status,
+        booking_date=row.booking_date,
+        value_date=row.value_date,
+        reversal=row.reversal,
+        bank_reference=row.bank_reference,
+        transactions=txs,
+    )
 
 
 def _statement(record: StatementRow, entries: list[EntryRow]) -> Statement:
     kind, _, version = record.message.rpartition(".001.")
     message = MessageType("camt.054" if kind == "camt.054" else "camt.053", int(version))
     return Statement(
-        message, record.bank_message_id, record.bank_statement_id, record.account, None,
-        record.created_at, tuple(_entry(e) for e in entries),
-    )  # fmt: skip
+        message,
+        record.bank_message_id,
+        record.bank_statement_id,
+        record.account,
+        None,
+        record.created_at,
+        tuple(_entry(e) for e in entries),
+    )
 
 
 def _decision(row: EntryRow, day: date) -> Decision:
@@ -115,9 +125,13 @@ async def match(
         chosen = [k for k in ledger.known() if k.payment_id in set(body.payment_ids)]
         chosen.sort(key=lambda k: body.payment_ids.index(k.payment_id))
         result = match_by_hand(
-            _statement(record, entries), decision, chosen, imported_by=record.imported_by,
-            officer=cause.actor, reason_code=body.reason_code,
-        )  # fmt: skip
+            _statement(record, entries),
+            decision,
+            chosen,
+            imported_by=record.imported_by,
+            officer=cause.actor,
+            reason_code=body.reason_code,
+        )
         apply_decisions(ledger, result, statement_id=statement_id, today=at.date())
         await ledger.save(tx, at=at)
         outcome = decided(entry, result.decisions[0])
@@ -126,9 +140,12 @@ async def match(
         )
         returned = isinstance(result.decisions[0], Returned)
         fact = StatementEntryMatched(
-            statement_id, index, "returned" if returned else "matched", outcome.payment_ids,
+            statement_id,
+            index,
+            "returned" if returned else "matched",
+            outcome.payment_ids,
             cause.actor,
-        )  # fmt: skip
+        )
         events = [fact, *ledger.events]
         if ledger.released:
             events += await budget.retry(tx, today=at.date(), at=at)
@@ -149,9 +166,11 @@ async def dismiss_entry(
         at = ctx.clock()
         record, _, entry = await _load(tx, statement_id, index, if_match)
         dismissed = dismiss(
-            _decision(entry, at.date()), imported_by=record.imported_by, officer=cause.actor,
+            _decision(entry, at.date()),
+            imported_by=record.imported_by,
+            officer=cause.actor,
             reason=body.reason,
-        )  # fmt: skip
+        )
         changed = replace(entry, outcome="dismissed", reason=dismissed.reason)
         version = await rows.resolve_entry(
             tx, statement_id=statement_id, entry=changed, resolved_by=cause.actor, at=at

@@ -130,10 +130,19 @@ def entry_row(statement: Statement, decision: Decision) -> EntryRow:
     info = entry.return_info
     code = _code(info.code if info is not None else None)
     base = EntryRow(
-        entry.index, entry.amount.minor, entry.amount.currency, entry.direction, entry.status,
-        entry.booking_date, entry.value_date, entry.reversal,
-        bank_reference_of(entry, statement), code, decision.outcome, None,
-    )  # fmt: skip
+        entry.index,
+        entry.amount.minor,
+        entry.amount.currency,
+        entry.direction,
+        entry.status,
+        entry.booking_date,
+        entry.value_date,
+        entry.reversal,
+        bank_reference_of(entry, statement),
+        code,
+        decision.outcome,
+        None,
+    )
     return decided(base, decision)
 
 
@@ -141,15 +150,21 @@ def decided(entry: EntryRow, decision: Decision) -> EntryRow:
     """The entry with the decision's outcome, reason and payments."""
     if isinstance(decision, Matched):
         return replace(
-            entry, outcome="matched", reason=None, matched_by=decision.by,
+            entry,
+            outcome="matched",
+            reason=None,
+            matched_by=decision.by,
             payment_ids=decision.payment_ids,
-        )  # fmt: skip
+        )
     if isinstance(decision, Returned):
         return replace(
-            entry, outcome="returned", reason=reason_code(decision.reason),
-            matched_by=decision.by, payment_ids=decision.payment_ids,
+            entry,
+            outcome="returned",
+            reason=reason_code(decision.reason),
+            matched_by=decision.by,
+            payment_ids=decision.payment_ids,
             paid_before=decision.after_booking,
-        )  # fmt: skip
+        )
     if isinstance(decision, Unchanged):
         return replace(
             entry, outcome="unchanged", reason=decision.why, payment_ids=decision.payment_ids
@@ -178,10 +193,16 @@ async def _import_statement(
 ) -> uuid.UUID:
     statement_id = uuid.uuid4()
     record = StatementRow(
-        statement_id, statement.message.name, compact_account(statement.account),
-        statement.statement_id, statement.message_id, digest, statement.created_at,
-        cause.actor, at,
-    )  # fmt: skip
+        statement_id,
+        statement.message.name,
+        compact_account(statement.account),
+        statement.statement_id,
+        statement.message_id,
+        digest,
+        statement.created_at,
+        cause.actor,
+        at,
+    )
     if not await rows.insert_statement(tx, statement=record):
         raise conflict(
             "statement_already_imported",
@@ -194,9 +215,14 @@ async def _import_statement(
     entries = [entry_row(statement, d) for d in result.decisions]
     await rows.insert_entries(tx, statement_id=statement_id, entries=entries)
     imported = StatementImported(
-        statement_id, record.account, record.message, len(entries), result.matched,
-        result.unmatched, cause.actor,
-    )  # fmt: skip
+        statement_id,
+        record.account,
+        record.message,
+        len(entries),
+        result.matched,
+        result.unmatched,
+        cause.actor,
+    )
     await _finish(tx, ledger, cause, imported, at)
     return statement_id
 
@@ -239,11 +265,18 @@ async def _import_report(
     apply_decisions(ledger, result, statement_id=None, today=at.date())
     report_id = uuid.uuid4()
     inserted = await rows.insert_status_report(
-        tx, report_id=report_id, message=report.message.name, bank_message_id=report.message_id,
-        original_message_id=report.original_message_id, group_status=report.group_status,
-        file_sha256=digest, created_at=report.created_at, imported_by=cause.actor,
-        imported_at=at, lines=[_line(report, d) for d in result.decisions],
-    )  # fmt: skip
+        tx,
+        report_id=report_id,
+        message=report.message.name,
+        bank_message_id=report.message_id,
+        original_message_id=report.original_message_id,
+        group_status=report.group_status,
+        file_sha256=digest,
+        created_at=report.created_at,
+        imported_by=cause.actor,
+        imported_at=at,
+        lines=[_line(report, d) for d in result.decisions],
+    )
     if not inserted:
         raise conflict(
             "status_report_already_imported",
@@ -251,9 +284,13 @@ async def _import_report(
         )
     counts = result.outcomes
     imported = StatusReportImported(
-        report_id, report.message.name, len(result.decisions), counts["rejected"],
-        counts["unmatched"], cause.actor,
-    )  # fmt: skip
+        report_id,
+        report.message.name,
+        len(result.decisions),
+        counts["rejected"],
+        counts["unmatched"],
+        cause.actor,
+    )
     await _finish(tx, ledger, cause, imported, at)
     body: views.Body = {
         "message": report.message.name,

@@ -26,11 +26,29 @@ BANK_NAME_LENGTH = 70
 # Letters that carry no diacritic to strip, spelt as banks spell them; '&' as EPC suggests.
 _LATIN = str.maketrans(
     {
-        "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
-        "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "Ð": "D", "ð": "d",
-        "\u0131": "i", "&": "+", "\u2019": "'", "\u2018": "'", "\u2013": "-", "\u2014": "-",
+        "ß": "ss",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Þ": "TH",
+        "þ": "th",
+        "Ð": "D",
+        "ð": "d",
+        "\u0131": "i",
+        "&": "+",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u2013": "-",
+        "\u2014": "-",
     }
-)  # fmt: skip
+)
 _IBAN_REFUSALS: tuple[tuple[type[Exception], str], ...] = (
     (bank.InvalidCountryCode, "the IBAN's country code is not one that issues IBANs"),
     (bank.InvalidLength, "the IBAN has the wrong length for its country"),

@@ -37,9 +37,14 @@ def _statement(message: MessageType, message_id: str, node: Node) -> Statement:
     account = node.text("Acct/Id/IBAN") or node.required("Acct/Id/Othr/Id")
     entries = tuple(_entry(message, i, e) for i, e in enumerate(node.children("Ntry")))
     return Statement(
-        message, message_id, node.required("Id"), account, node.text("Acct/Ccy"),
-        node.moment("CreDtTm"), entries,
-    )  # fmt: skip
+        message,
+        message_id,
+        node.required("Id"),
+        account,
+        node.text("Acct/Ccy"),
+        node.moment("CreDtTm"),
+        entries,
+    )
 
 
 def _direction(node: Node, dotted: str) -> Direction | None:

@@ -39,9 +39,13 @@ UnmatchedReason = Literal[
     "rejected_after_booking",  # pain.002 rejects a payment the bank has booked
 ]
 DismissReason = Literal[
-    "bank_charges", "incoming_funds", "internal_transfer", "not_a_vfund_payment",
-    "duplicate_booking", "other",
-]  # fmt: skip
+    "bank_charges",
+    "incoming_funds",
+    "internal_transfer",
+    "not_a_vfund_payment",
+    "duplicate_booking",
+    "other",
+]
 DISMISS_REASONS: frozenset[str] = frozenset(get_args(DismissReason))
 
 
@@ -102,18 +106,24 @@ def apply(payment: KnownPayment, effect: Effect) -> KnownPayment:
         if not payment.with_bank:
             raise ValueError(f"only a payment with the bank is paid, not a {payment.status} one")
         return replace(
-            payment, status="sent", bank_reference=effect.bank_reference, failure_reason=None,
+            payment,
+            status="sent",
+            bank_reference=effect.bank_reference,
+            failure_reason=None,
             seen_references=payment.seen_references | {effect.bank_reference},
-        )  # fmt: skip
+        )
     if effect.after_booking != (payment.status == "sent"):
         raise ValueError("a return after booking is for a paid payment, and only then")
     if not (payment.with_bank or payment.status == "sent"):
         raise ValueError(f"a {payment.status} payment cannot fail at the bank")
     seen = payment.seen_references | ({effect.bank_reference} if effect.bank_reference else set())
     return replace(
-        payment, status="failed", bank_reference=None, failure_reason=effect.reason,
+        payment,
+        status="failed",
+        bank_reference=None,
+        failure_reason=effect.reason,
         seen_references=frozenset(seen),
-    )  # fmt: skip
+    )
 
 
 # --- decisions: what each entry (or pain.002 status line) is ------------------------------------

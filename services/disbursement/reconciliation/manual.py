@@ -54,17 +54,23 @@ def dismiss(
     unmatched = _open(decision, imported_by=imported_by, officer=officer)
     if reason not in DISMISS_REASONS:
         raise DomainError(
-            Refusal.INVALID, "invalid_dismiss_reason",
+            Refusal.INVALID,
+            "invalid_dismiss_reason",
             f"reason must be one of {sorted(DISMISS_REASONS)}",
             errors=[{"field": "reason", "code": "enum", "message": "not a dismissal reason"}],
-        )  # fmt: skip
+        )
     return Dismissed(unmatched.index, officer, reason)
 
 
 def match_by_hand(
-    statement: Statement, decision: Decision, payments: Sequence[KnownPayment], *,
-    imported_by: str, officer: str, reason_code: str | None = None,
-) -> Reconciliation:  # fmt: skip
+    statement: Statement,
+    decision: Decision,
+    payments: Sequence[KnownPayment],
+    *,
+    imported_by: str,
+    officer: str,
+    reason_code: str | None = None,
+) -> Reconciliation:
     """Match an unmatched entry to the payments an officer chose. A debit pays them (each must
     be with the bank); a credit returns them (each with the bank or paid), with the entry's
     ISO return reason code or, when the bank gave none, the one the officer gives."""
@@ -75,9 +81,11 @@ def match_by_hand(
     ids = tuple(p.payment_id for p in payments)
     if not ids or len(set(ids)) != len(ids):
         raise DomainError(
-            Refusal.INVALID, "invalid_payment_choice", "choose one or more different payments",
+            Refusal.INVALID,
+            "invalid_payment_choice",
+            "choose one or more different payments",
             errors=[{"field": "payment_ids", "code": "choice", "message": "one or more, distinct"}],
-        )  # fmt: skip
+        )
     reference = bank_reference_of(entry, statement)
     if any(reference in p.seen_references for p in payments):
         raise _conflict("entry_already_applied", "this bank entry was applied to a payment before")
@@ -88,10 +96,11 @@ def match_by_hand(
         code = info.code if info is not None and info.code else reason_code
         if code is None or not ISO_CODE.match(code):
             raise DomainError(
-                Refusal.INVALID, "invalid_reason_code",
+                Refusal.INVALID,
+                "invalid_reason_code",
                 "give the ISO return reason code: four capital letters or digits, e.g. AC04",
                 errors=[{"field": "reason_code", "code": "pattern", "message": "e.g. AC04"}],
-            )  # fmt: skip
+            )
         for p in payments:
             if not (p.with_bank or p.status == "sent"):
                 raise _conflict("payment_not_returnable", f"a {p.status} payment cannot come back")

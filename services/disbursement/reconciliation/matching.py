@@ -86,19 +86,24 @@ def referenced(statement: Statement) -> tuple[frozenset[UUID], frozenset[UUID]]:
     payments to load for `match_statement` are those with one of these ids or batch ids."""
     batches = [e.batch for e in statement.entries if e.batch is not None]
     txs = [t for e in statement.entries for t in e.transactions]
-    return ids_of(t.end_to_end_id for t in txs), ids_of([
-        *(b.payment_info_id for b in batches), *(b.message_id for b in batches),
-        *(t.payment_info_id for t in txs), *(t.message_id for t in txs),
-    ])  # fmt: skip
+    return ids_of(t.end_to_end_id for t in txs), ids_of(
+        [
+            *(b.payment_info_id for b in batches),
+            *(b.message_id for b in batches),
+            *(t.payment_info_id for t in txs),
+            *(t.message_id for t in txs),
+        ]
+    )
 
 
 def check_not_imported(key: StatementKey, imported: Container[StatementKey]) -> None:
     """The same statement (account and statement id) is imported once (409 the second time)."""
     if key in imported:
         raise DomainError(
-            Refusal.CONFLICT, "statement_already_imported",
+            Refusal.CONFLICT,
+            "statement_already_imported",
             "this statement (same account and statement id) was imported before",
-        )  # fmt: skip
+        )
 
 
 def _compact(account: str) -> str:
@@ -109,9 +114,10 @@ def check_account(statement: Statement, accounts: Iterable[str]) -> None:
     """Only statements of the fund's own accounts (those vfund pays from) are reconciled."""
     if _compact(statement.account) not in {_compact(a) for a in accounts}:
         raise DomainError(
-            Refusal.CONFLICT, "statement_other_account",
+            Refusal.CONFLICT,
+            "statement_other_account",
             "the statement is for an account vfund does not pay from",
-        )  # fmt: skip
+        )
 
 
 def match_statement(statement: Statement, payments: Iterable[KnownPayment]) -> Reconciliation:
@@ -132,10 +138,11 @@ def _decide(entry: Entry, statement: Statement, book: Book) -> Decision:
         if isinstance(found, Unmatched):
             return Unmatched(entry.index, "not_a_payment", "a credit that names no vfund payment")
         return Unmatched(
-            entry.index, "credit_without_return_information",
+            entry.index,
+            "credit_without_return_information",
             "a credit naming vfund payments without saying it returns them",
             tuple(p.payment_id for p in found[0]),
-        )  # fmt: skip
+        )
     return _debit(entry, reference, book)
 
 

@@ -51,10 +51,16 @@ def status_report(message: MessageType, root: ET.Element) -> StatusReport:
             status = tx.text("TxSts")
             if status is None:
                 continue  # a transaction listed without a status of its own: its block's holds
-            statuses.append(TransactionStatus(
-                len(statuses), status, _reason(tx), info_id, tx.text("OrgnlEndToEndId"),
-                tx.money("OrgnlTxRef/Amt/InstdAmt"),
-            ))  # fmt: skip
+            statuses.append(
+                TransactionStatus(
+                    len(statuses),
+                    status,
+                    _reason(tx),
+                    info_id,
+                    tx.text("OrgnlEndToEndId"),
+                    tx.money("OrgnlTxRef/Amt/InstdAmt"),
+                )
+            )
     return StatusReport(
         message=message,
         message_id=body.required("GrpHdr/MsgId"),

@@ -76,10 +76,12 @@ class _Guard:
         self.depth = self.elements = 0
 
     def declaration(self, *_: object) -> NoReturn:
-        raise _Refused(invalid(
-            "bank_file_forbidden_xml",
-            "the file declares a document type or entities; an ISO 20022 file never does",
-        ))  # fmt: skip
+        raise _Refused(
+            invalid(
+                "bank_file_forbidden_xml",
+                "the file declares a document type or entities; an ISO 20022 file never does",
+            )
+        )
 
     def start(self, *_: object) -> None:
         self.depth += 1

@@ -89,17 +89,19 @@ class Node:
             return datetime.fromisoformat(_FRACTION.sub(r"\1", text))
         except ValueError as exc:
             raise invalid(
-                "bank_file_invalid", f"{node.path} is not a date and time vfund can read",
+                "bank_file_invalid",
+                f"{node.path} is not a date and time vfund can read",
                 [{"field": node.path, "code": "date", "message": "not a usable date and time"}],
-            ) from exc  # fmt: skip
+            ) from exc
 
 
 def to_money(text: str, currency: str, path: str) -> Money:
     def refuse(message: str) -> DomainError:
         return invalid(
-            "bank_file_invalid", f"{path}: {message}",
+            "bank_file_invalid",
+            f"{path}: {message}",
             [{"field": path, "code": "amount", "message": message}],
-        )  # fmt: skip
+        )
 
     if currency not in MINOR_UNITS:
         raise refuse("the currency is not an active ISO 4217 currency vfund knows")
@@ -122,7 +124,8 @@ def to_date(text: str, path: str) -> date:
             day = date(int(found[1]), int(found[2]), int(found[3]))
     if day is None:
         raise invalid(
-            "bank_file_invalid", f"{path} is not a date vfund can read",
+            "bank_file_invalid",
+            f"{path} is not a date vfund can read",
             [{"field": path, "code": "date", "message": "not a usable calendar date"}],
-        )  # fmt: skip
+        )
     return day

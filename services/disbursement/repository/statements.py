@@ -114,10 +114,24 @@ async def insert_statement(tx: Connection, *, statement: StatementRow) -> bool:
 
 def _entry_values(statement_id: UUID, e: EntryRow) -> tuple[Any, ...]:
     return (
-        statement_id, e.entry_index, e.amount_minor, e.currency, e.direction, e.status,
-        e.booking_date, e.value_date, e.reversal, e.bank_reference, e.return_code, e.outcome,
-        e.reason, e.matched_by, list(e.payment_ids), list(e.candidates), list(e.paid_before),
-    )  # fmt: skip
+        statement_id,
+        e.entry_index,
+        e.amount_minor,
+        e.currency,
+        e.direction,
+        e.status,
+        e.booking_date,
+        e.value_date,
+        e.reversal,
+        e.bank_reference,
+        e.return_code,
+        e.outcome,
+        e.reason,
+        e.matched_by,
+        list(e.payment_ids),
+        list(e.candidates),
+        list(e.paid_before),
+    )
 
 
 async def insert_entries(

@@ -102,10 +102,12 @@ async def tree_heads(
         try:
             consistency = (
                 await audit.call(
-                    "GET", "/proofs/consistency", user.claims,
+                    "GET",
+                    "/proofs/consistency",
+                    user.claims,
                     params={"first": first, "second": second},
                 )
-            ).body  # fmt: skip
+            ).body
         except ServiceRefusal as exc:
             errors = _refused(t, exc)
     next_cursor = heads.get("next_cursor")

@@ -39,24 +39,28 @@ def if_match(version: int | None) -> dict[str, str]:
 
 
 # Keyed as the problem's type names them (dashes); `errors[].code` with underscores finds them too.
-register({
-    "statement-already-imported": N_("This statement was imported before: nothing changed."),
-    "status-report-already-imported": N_(
-        "This status report was imported before: nothing changed."
-    ),
-    "statement-other-account": N_("This statement is for an account the fund does not pay from."),
-    "bank-file-empty": N_("The file is empty."),
-    "bank-file-not-xml": N_("The file is not a bank file in XML."),
-    "bank-file-invalid": N_("The file does not follow its ISO 20022 schema."),
-    "bank-file-unsupported": N_("Only camt.053, camt.054 and pain.002 files can be imported."),
-    "bank-file-forbidden-xml": N_("The file uses XML features that are not accepted."),
-    "bank-file-too-large": N_("The file is too large."),
-    "bank-file-too-deep": N_("The file is too large."),
-    "statement-same-officer": N_("Another finance officer than the importer must do this."),
-    "entry-not-unmatched": N_("This entry was already settled."),
-    "unknown-payment": N_("No payment has this id."),
-    "invalid-payment-choice": N_("These payments do not fit this entry."),
-    "payment-already-paid": N_("This payment was paid already."),
-    "payment-not-with-bank": N_("This payment is not in an approved batch."),
-    "batch-same-officer": N_("Another finance officer must approve it."),
-})  # fmt: skip
+register(
+    {
+        "statement-already-imported": N_("This statement was imported before: nothing changed."),
+        "status-report-already-imported": N_(
+            "This status report was imported before: nothing changed."
+        ),
+        "statement-other-account": N_(
+            "This statement is for an account the fund does not pay from."
+        ),
+        "bank-file-empty": N_("The file is empty."),
+        "bank-file-not-xml": N_("The file is not a bank file in XML."),
+        "bank-file-invalid": N_("The file does not follow its ISO 20022 schema."),
+        "bank-file-unsupported": N_("Only camt.053, camt.054 and pain.002 files can be imported."),
+        "bank-file-forbidden-xml": N_("The file uses XML features that are not accepted."),
+        "bank-file-too-large": N_("The file is too large."),
+        "bank-file-too-deep": N_("The file is too large."),
+        "statement-same-officer": N_("Another finance officer than the importer must do this."),
+        "entry-not-unmatched": N_("This entry was already settled."),
+        "unknown-payment": N_("No payment has this id."),
+        "invalid-payment-choice": N_("These payments do not fit this entry."),
+        "payment-already-paid": N_("This payment was paid already."),
+        "payment-not-with-bank": N_("This payment is not in an approved batch."),
+        "batch-same-officer": N_("Another finance officer must approve it."),
+    }
+)

@@ -24,9 +24,14 @@ FORMATS = {"pain.001": ("application/xml", "xml"), "csv": ("text/csv; charset=ut
 
 
 async def _batches_page(
-    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
-    chosen: list[str] | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    *,
+    errors: FormErrors | None = None,
+    chosen: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
     client = ctx.clients.disbursement
     found = await client.get("/batches", user.claims, limit=100)
     scheduled: list[dict[str, Any]] = []
@@ -43,10 +48,16 @@ async def _batches_page(
     for p in scheduled:
         totals[p["currency"]] = totals.get(p["currency"], Decimal(0)) + Decimal(p["amount"])
     return ctx.renderer.page(
-        request, "finance/batches.html", batches=found["items"], scheduled=scheduled,
-        totals=sorted(totals.items()), chosen=chosen or [], errors=errors or FormErrors(),
-        key=uuid.uuid4().hex, status_code=status_code,
-    )  # fmt: skip
+        request,
+        "finance/batches.html",
+        batches=found["items"],
+        scheduled=scheduled,
+        totals=sorted(totals.items()),
+        chosen=chosen or [],
+        errors=errors or FormErrors(),
+        key=uuid.uuid4().hex,
+        status_code=status_code,
+    )
 
 
 @router.get("/finance/batches")
@@ -56,18 +67,23 @@ async def batches(request: Request, ctx: Ctx, user: Finance) -> Response:
 
 @router.post("/finance/batches")
 async def create_batch(
-    request: Request, ctx: Ctx, user: Finance,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
     currency: Annotated[str, Form(max_length=3)] = "",
     payment_ids: Annotated[list[str] | None, Form(max_length=200)] = None,
     idempotency_key: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     chosen = payment_ids or []
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     try:
         reply = await ctx.clients.disbursement.call(
-            "POST", "/batches", user.claims, headers=headers,
+            "POST",
+            "/batches",
+            user.claims,
+            headers=headers,
             json={"currency": currency, "payment_ids": chosen},
-        )  # fmt: skip
+        )
     except ServiceRefusal as exc:
         errors = FormErrors.of_refusal(request.state.visitor.t, exc)
         return await _batches_page(
@@ -77,16 +93,25 @@ async def create_batch(
 
 
 async def _batch_page(
-    request: Request, ctx: Ctx, user: Finance, batch_id: str, *,
-    errors: FormErrors | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    batch_id: str,
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
     batch_id = uuid_or_404(batch_id)
     found = await ctx.clients.disbursement.get(f"/batches/{batch_id}", user.claims)
     return ctx.renderer.page(
-        request, "finance/batch.html", batch=found, errors=errors or FormErrors(),
+        request,
+        "finance/batch.html",
+        batch=found,
+        errors=errors or FormErrors(),
         may_approve=found["status"] == "draft" and found["created_by"] != user.account_id,
-        done=request.query_params.get("done", ""), status_code=status_code,
-    )  # fmt: skip
+        done=request.query_params.get("done", ""),
+        status_code=status_code,
+    )
 
 
 @router.get("/finance/batches/{batch_id}")
@@ -96,9 +121,12 @@ async def batch(request: Request, ctx: Ctx, user: Finance, batch_id: str) -> Res
 
 @router.post("/finance/batches/{batch_id}/approve")
 async def approve(
-    request: Request, ctx: Ctx, user: FinanceStepUp, batch_id: str,
+    request: Request,
+    ctx: Ctx,
+    user: FinanceStepUp,
+    batch_id: str,
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     batch_id = uuid_or_404(batch_id)
     try:
         await ctx.clients.disbursement.call(

@@ -22,18 +22,29 @@ FIELDS = ("base", "quote", "rate", "as_of")
 
 
 async def _rates_page(
-    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
-    form: dict[str, str] | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    *,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     client = ctx.clients.disbursement
     pending = await client.get("/fx-rates", user.claims, status="pending", limit=100)
     confirmed = await client.get("/fx-rates", user.claims, status="confirmed", limit=30)
     return ctx.renderer.page(
-        request, "finance/fx_rates.html", pending=pending["items"],
-        confirmed=confirmed["items"], errors=errors or FormErrors(),
-        form=form or dict.fromkeys(FIELDS, ""), key=uuid.uuid4().hex, me=user.account_id,
-        done=request.query_params.get("done", ""), status_code=status_code,
-    )  # fmt: skip
+        request,
+        "finance/fx_rates.html",
+        pending=pending["items"],
+        confirmed=confirmed["items"],
+        errors=errors or FormErrors(),
+        form=form or dict.fromkeys(FIELDS, ""),
+        key=uuid.uuid4().hex,
+        me=user.account_id,
+        done=request.query_params.get("done", ""),
+        status_code=status_code,
+    )
 
 
 @router.get("/finance/fx-rates")
@@ -43,12 +54,21 @@ async def rates(request: Request, ctx: Ctx, user: Finance) -> Response:
 
 @router.post("/finance/fx-rates")
 async def propose(
-    request: Request, ctx: Ctx, user: Finance, base: Short = "", quote: Short = "",
-    rate: Short = "", as_of: Short = "",
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    base: Short = "",
+    quote: Short = "",
+    rate: Short = "",
+    as_of: Short = "",
     idempotency_key: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
-) -> Response:  # fmt: skip
-    form = {"base": base.strip().upper(), "quote": quote.strip().upper(), "rate": rate.strip(),
-            "as_of": as_of}  # fmt: skip
+) -> Response:
+    form = {
+        "base": base.strip().upper(),
+        "quote": quote.strip().upper(),
+        "rate": rate.strip(),
+        "as_of": as_of,
+    }
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     try:
         await ctx.clients.disbursement.call(
@@ -80,15 +100,21 @@ async def _decide(
 
 @router.post("/finance/fx-rates/{rate_id}/confirm")
 async def confirm(
-    request: Request, ctx: Ctx, user: Finance, rate_id: str,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    rate_id: str,
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     return await _decide(request, ctx, user, rate_id, "confirm", version)
 
 
 @router.post("/finance/fx-rates/{rate_id}/reject")
 async def reject(
-    request: Request, ctx: Ctx, user: Finance, rate_id: str,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    rate_id: str,
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     return await _decide(request, ctx, user, rate_id, "reject", version)

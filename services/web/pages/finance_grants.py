@@ -21,15 +21,25 @@ FIELDS = ("donor", "name", "amount", "currency", "valid_from", "valid_to")
 
 
 async def _grants_page(
-    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
-    form: dict[str, str] | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    *,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     found = await ctx.clients.disbursement.get("/grants", user.claims, limit=200)
     return ctx.renderer.page(
-        request, "finance/grants.html", grants=found["items"], errors=errors or FormErrors(),
-        form=form or dict.fromkeys(FIELDS, ""), key=uuid.uuid4().hex, status_code=status_code,
+        request,
+        "finance/grants.html",
+        grants=found["items"],
+        errors=errors or FormErrors(),
+        form=form or dict.fromkeys(FIELDS, ""),
+        key=uuid.uuid4().hex,
+        status_code=status_code,
         done=request.query_params.get("done", ""),
-    )  # fmt: skip
+    )
 
 
 @router.get("/finance/grants")
@@ -39,13 +49,27 @@ async def grants(request: Request, ctx: Ctx, user: Finance) -> Response:
 
 @router.post("/finance/grants")
 async def create_grant(
-    request: Request, ctx: Ctx, user: Finance, donor: Short = "", name: Short = "",
-    amount: Short = "", currency: Short = "", valid_from: Short = "", valid_to: Short = "",
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    donor: Short = "",
+    name: Short = "",
+    amount: Short = "",
+    currency: Short = "",
+    valid_from: Short = "",
+    valid_to: Short = "",
     countries: Annotated[str, Form(max_length=300, alias="restrictions.countries")] = "",
     idempotency_key: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
-) -> Response:  # fmt: skip
-    form = {"donor": donor, "name": name, "amount": amount, "currency": currency.upper(),
-            "valid_from": valid_from, "valid_to": valid_to, "countries": countries}  # fmt: skip
+) -> Response:
+    form = {
+        "donor": donor,
+        "name": name,
+        "amount": amount,
+        "currency": currency.upper(),
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "countries": countries,
+    }
     body: dict[str, Any] = {k: form[k] for k in FIELDS}
     chosen = [c.upper() for c in countries.replace(",", " ").split()]
     if chosen:

@@ -25,19 +25,30 @@ FIELDS = ("org_id", "kind", "name", "iban", "bic")
 
 
 async def _payees_page(
-    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
-    form: dict[str, str] | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    *,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     found = await ctx.clients.disbursement.call(
         "GET", "/payees", user.claims, params={"limit": 200}
     )
     payees: list[dict[str, Any]] = found.body["items"]
     return ctx.renderer.page(
-        request, "finance/payees.html", payees=payees,
-        waiting=[p for p in payees if p["pending"]], me=user.account_id,
-        errors=errors or FormErrors(), form=form or dict.fromkeys(FIELDS, ""),
-        key=uuid.uuid4().hex, done=request.query_params.get("done", ""), status_code=status_code,
-    )  # fmt: skip
+        request,
+        "finance/payees.html",
+        payees=payees,
+        waiting=[p for p in payees if p["pending"]],
+        me=user.account_id,
+        errors=errors or FormErrors(),
+        form=form or dict.fromkeys(FIELDS, ""),
+        key=uuid.uuid4().hex,
+        done=request.query_params.get("done", ""),
+        status_code=status_code,
+    )
 
 
 @router.get("/finance/payees")
@@ -47,11 +58,17 @@ async def payees(request: Request, ctx: Ctx, user: Finance) -> Response:
 
 @router.post("/finance/payees")
 async def register_payee(
-    request: Request, ctx: Ctx, user: Finance, org_id: Short = "", kind: Short = "organisation",
-    name: Short = "", iban: Short = "", bic: Short = "",
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    org_id: Short = "",
+    kind: Short = "organisation",
+    name: Short = "",
+    iban: Short = "",
+    bic: Short = "",
     default: Annotated[str, Form(max_length=5)] = "",
     idempotency_key: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     form = {"org_id": org_id.strip(), "kind": kind, "name": name, "iban": iban, "bic": bic}
     body: dict[str, Any] = form | {"bic": bic.strip() or None, "default": default == "yes"}
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -82,9 +99,12 @@ async def check_iban(request: Request, ctx: Ctx, _: Finance, iban: Short = "") -
 
 @router.post("/finance/payees/{payee_id}/confirm")
 async def confirm_payee(
-    request: Request, ctx: Ctx, user: FinanceStepUp, payee_id: str,
+    request: Request,
+    ctx: Ctx,
+    user: FinanceStepUp,
+    payee_id: str,
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     payee_id = uuid_or_404(payee_id)
     try:
         await ctx.clients.disbursement.call(

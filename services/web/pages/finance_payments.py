@@ -31,42 +31,66 @@ def _id_or_none(value: str) -> str | None:
 
 
 async def _payments_page(
-    request: Request, ctx: Ctx, user: Finance, status: str, *, case: str = "",
-    errors: FormErrors | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    status: str,
+    *,
+    case: str = "",
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
     chosen = status if status in STATUSES else ""
     case_id = _id_or_none(case)
     found = await ctx.clients.disbursement.get(
         "/payments", user.claims, status=chosen or None, case_id=case_id, limit=100
     )
     return ctx.renderer.page(
-        request, "finance/payments.html", payments=found["items"], status=chosen,
+        request,
+        "finance/payments.html",
+        payments=found["items"],
+        status=chosen,
         case=case_id or "",
-        statuses=STATUSES, cancellable=CANCELLABLE, reasons=CANCEL_REASONS,
-        errors=errors or FormErrors(), done=request.query_params.get("done", ""),
+        statuses=STATUSES,
+        cancellable=CANCELLABLE,
+        reasons=CANCEL_REASONS,
+        errors=errors or FormErrors(),
+        done=request.query_params.get("done", ""),
         status_code=status_code,
-    )  # fmt: skip
+    )
 
 
 @router.get("/finance/payments")
 async def payments(
-    request: Request, ctx: Ctx, user: Finance,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
     status: Annotated[str, Query(max_length=20)] = "",
     case_id: Annotated[str, Query(max_length=40)] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     return await _payments_page(request, ctx, user, status, case=case_id)
 
 
 async def _act(
-    request: Request, ctx: Ctx, user: Finance, payment_id: str, action: str,
-    body: dict[str, Any], version: int | None, back: str, back_case: str,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    payment_id: str,
+    action: str,
+    body: dict[str, Any],
+    version: int | None,
+    back: str,
+    back_case: str,
+) -> Response:
     payment_id = uuid_or_404(payment_id)
     try:
         await ctx.clients.disbursement.call(
-            "POST", f"/payments/{payment_id}/{action}", user.claims, json=body,
+            "POST",
+            f"/payments/{payment_id}/{action}",
+            user.claims,
+            json=body,
             headers=if_match(version),
-        )  # fmt: skip
+        )
     except ServiceRefusal as exc:
         if exc.status == 404:
             raise
@@ -82,19 +106,27 @@ async def _act(
 
 @router.post("/finance/payments/{payment_id}/cancel")
 async def cancel(
-    request: Request, ctx: Ctx, user: Finance, payment_id: str, version: Version = None,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    payment_id: str,
+    version: Version = None,
     reason: Annotated[str, Form(max_length=40)] = "",
     back: Annotated[str, Form(max_length=20)] = "",
     back_case: Annotated[str, Form(max_length=40)] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     body = {"reason": reason}
     return await _act(request, ctx, user, payment_id, "cancel", body, version, back, back_case)
 
 
 @router.post("/finance/payments/{payment_id}/reschedule")
 async def reschedule(
-    request: Request, ctx: Ctx, user: Finance, payment_id: str, version: Version = None,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    payment_id: str,
+    version: Version = None,
     back: Annotated[str, Form(max_length=20)] = "",
     back_case: Annotated[str, Form(max_length=40)] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     return await _act(request, ctx, user, payment_id, "reschedule", {}, version, back, back_case)

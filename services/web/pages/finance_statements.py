@@ -21,23 +21,35 @@ router = page_router()
 # The largest bank file the page forwards (the service refuses what its own limit exceeds).
 MAX_FILE = 10 * 1024 * 1024
 DISMISS_REASONS = (
-    "bank_charges", "incoming_funds", "internal_transfer", "not_a_vfund_payment",
-    "duplicate_booking", "other",
-)  # fmt: skip
+    "bank_charges",
+    "incoming_funds",
+    "internal_transfer",
+    "not_a_vfund_payment",
+    "duplicate_booking",
+    "other",
+)
 
 
 async def _list_page(
-    request: Request, ctx: Ctx, user: Finance, *, errors: FormErrors | None = None,
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    *,
+    errors: FormErrors | None = None,
     status_code: int = 200,
-) -> Response:  # fmt: skip
+) -> Response:
     client = ctx.clients.disbursement
     statements = await client.get("/statements", user.claims, limit=50)
     reports = await client.get("/status-reports", user.claims, limit=20)
     return ctx.renderer.page(
-        request, "finance/statements.html", statements=statements["items"],
-        reports=reports["items"], errors=errors or FormErrors(), key=uuid.uuid4().hex,
+        request,
+        "finance/statements.html",
+        statements=statements["items"],
+        reports=reports["items"],
+        errors=errors or FormErrors(),
+        key=uuid.uuid4().hex,
         status_code=status_code,
-    )  # fmt: skip
+    )
 
 
 @router.get("/finance/statements")
@@ -62,9 +74,12 @@ async def upload(
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     try:
         reply = await ctx.clients.disbursement.call(
-            "POST", "/statements", user.claims, headers=headers,
+            "POST",
+            "/statements",
+            user.claims,
+            headers=headers,
             files={"file": ("bank-file.xml", data, "application/xml")},
-        )  # fmt: skip
+        )
     except ServiceRefusal as exc:
         found = FormErrors.of_refusal(t, exc)
         texts = found.general + [text for texts in found.fields.values() for text in texts]
@@ -78,17 +93,28 @@ async def upload(
 
 
 async def _statement_page(
-    request: Request, ctx: Ctx, user: Finance, statement_id: str, *,
-    errors: FormErrors | None = None, failed_entry: int | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: Finance,
+    statement_id: str,
+    *,
+    errors: FormErrors | None = None,
+    failed_entry: int | None = None,
+    status_code: int = 200,
+) -> Response:
     statement_id = uuid_or_404(statement_id)
     found = await ctx.clients.disbursement.get(f"/statements/{statement_id}", user.claims)
     return ctx.renderer.page(
-        request, "finance/statement.html", statement=found,
-        may_resolve=found["imported_by"] != user.account_id, errors=errors or FormErrors(),
-        failed_entry=failed_entry, reasons=DISMISS_REASONS, status_code=status_code,
+        request,
+        "finance/statement.html",
+        statement=found,
+        may_resolve=found["imported_by"] != user.account_id,
+        errors=errors or FormErrors(),
+        failed_entry=failed_entry,
+        reasons=DISMISS_REASONS,
+        status_code=status_code,
         done=request.query_params.get("done", ""),
-    )  # fmt: skip
+    )
 
 
 @router.get("/finance/statements/{statement_id}")
@@ -104,9 +130,15 @@ async def status_report(request: Request, ctx: Ctx, user: Finance, report_id: st
 
 
 async def _resolve(
-    request: Request, ctx: Ctx, user: FinanceStepUp, statement_id: str, index: int,
-    action: str, json: dict[str, Any], version: int | None,
-) -> Response:  # fmt: skip
+    request: Request,
+    ctx: Ctx,
+    user: FinanceStepUp,
+    statement_id: str,
+    index: int,
+    action: str,
+    json: dict[str, Any],
+    version: int | None,
+) -> Response:
     statement_id = uuid_or_404(statement_id)
     path = f"/statements/{statement_id}/entries/{index}/{action}"
     try:
@@ -118,18 +150,27 @@ async def _resolve(
             raise
         errors = FormErrors.of_refusal(request.state.visitor.t, exc)
         return await _statement_page(
-            request, ctx, user, statement_id, errors=errors, failed_entry=index,
+            request,
+            ctx,
+            user,
+            statement_id,
+            errors=errors,
+            failed_entry=index,
             status_code=exc.status,
-        )  # fmt: skip
+        )
     return redirect(request, f"/finance/statements/{statement_id}?done={action}#entry-{index}")
 
 
 @router.post("/finance/statements/{statement_id}/entries/{index}/dismiss")
 async def dismiss(
-    request: Request, ctx: Ctx, user: FinanceStepUp, statement_id: str, index: int,
+    request: Request,
+    ctx: Ctx,
+    user: FinanceStepUp,
+    statement_id: str,
+    index: int,
     reason: Annotated[str, Form(max_length=40)] = "",
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     return await _resolve(
         request, ctx, user, statement_id, index, "dismiss", {"reason": reason}, version
     )
@@ -137,11 +178,15 @@ async def dismiss(
 
 @router.post("/finance/statements/{statement_id}/entries/{index}/match")
 async def match(
-    request: Request, ctx: Ctx, user: FinanceStepUp, statement_id: str, index: int,
+    request: Request,
+    ctx: Ctx,
+    user: FinanceStepUp,
+    statement_id: str,
+    index: int,
     payment_ids: Annotated[str, Form(max_length=4000)] = "",
     reason_code: Annotated[str, Form(max_length=8)] = "",
     version: Annotated[int | None, Form()] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     chosen = [p for p in payment_ids.replace(",", " ").split() if p]
     body: dict[str, Any] = {"payment_ids": chosen}
     if reason_code:

@@ -115,19 +115,28 @@ def charts(t: Translator, report: dict[str, Any]) -> dict[str, Markup]:
     """The report's charts (shared.charts: SVG bars, HTML labels, a table for screen readers)."""
     return {
         "by_country": _money_chart(
-            t, "chart-country", t.gettext("By country"), t.gettext("Country"),
+            t,
+            "chart-country",
+            t.gettext("By country"),
+            t.gettext("Country"),
             [(t.country(r["country"]), r) for r in report["by_country"]],
         ),
         "by_category": _money_chart(
-            t, "chart-category", t.gettext("By category"), t.gettext("Category"),
+            t,
+            "chart-category",
+            t.gettext("By category"),
+            t.gettext("Category"),
             [(category(t, r["category"]), r) for r in report["by_category"]],
         ),
         "by_month": _money_chart(
-            t, "chart-month", t.gettext("By month"), t.gettext("Month"),
+            t,
+            "chart-month",
+            t.gettext("By month"),
+            t.gettext("Month"),
             [(r["month"], r) for r in report["by_month"]],
         ),
         "time_to_payment": _timing_chart(t, report["time_to_payment"]),
-    }  # fmt: skip
+    }
 
 
 def _timing_chart(t: Translator, timing: dict[str, Any]) -> Markup:
