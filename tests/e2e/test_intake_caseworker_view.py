@@ -80,7 +80,9 @@ def test_a_read_without_personal_data_decrypts_nothing_and_records_no_read(
     included = read(api, case_id)
     assert included["personal_data"] == "included" and included["victim"]["full_name"]
     wait_for(lambda: accesses(stack, case_id) == before + 1, what="the one recorded read")
-    assert_problem(api.get("intake", f"/cases/{case_id}?personal_data=all", user="caseworker-a"), 422)
+    assert_problem(
+        api.get("intake", f"/cases/{case_id}?personal_data=all", user="caseworker-a"), 422
+    )
     # Others see no changes they could make; org_admin reads its organisation's case, no more.
     assert read(api, case_id, "orgadmin-a")["actions"] == []
     assert read(api, case_id, "medical-1", personal_data="false")["actions"] == []
