@@ -95,9 +95,7 @@ def fund(api: Api, *, country: str, currencies: tuple[str, ...] = ("EUR",)) -> N
     and a confirmed default payee."""
     today = datetime.now(UTC).date().isoformat()
     for base in currencies:
-        rate = {"base": base, "quote": "CHF", "rate": "0.95", "as_of": today}
-        recorded = api.post("disbursement", "/fx-rates", user="finance-1", json=rate)
-        assert recorded.status_code in (201, 409), recorded.text  # 409: recorded today already
+        rate_in_effect(api, base, "CHF", "0.95", today)
     create_grant(
         api,
         amount="100000.00",
@@ -106,6 +104,38 @@ def fund(api: Api, *, country: str, currencies: tuple[str, ...] = ("EUR",)) -> N
         restrictions={"countries": [country]},
     )
     active_payee(api, "org-a")
+
+
+def rate_in_effect(api: Api, base: str, quote: str, rate: str, as_of: str) -> None:
+    """A rate for the day confirmed by a second officer (four eyes). When the day has one
+    already (409), a pending one is confirmed by an officer who did not propose it."""
+    body = {"base": base, "quote": quote, "rate": rate, "as_of": as_of}
+    proposed = api.post("disbursement", "/fx-rates", user="finance-1", json=body)
+    if proposed.status_code == 201:
+        _ok(
+            api.post(
+                "disbursement",
+                f"/fx-rates/{proposed.json()['rate_id']}/confirm",
+                user="finance-2",
+                headers={"If-Match": proposed.headers["ETag"]},
+            )
+        )
+        return
+    assert proposed.status_code == 409, proposed.text
+    listed = api.get("disbursement", "/fx-rates?status=pending&limit=200", user="finance-1")
+    for pending in _ok(listed)["items"]:
+        if (pending["base"], pending["quote"], pending["as_of"]) != (base, quote, as_of):
+            continue
+        officer = "finance-2" if pending["recorded_by"] != "finance-2" else "finance-1"
+        seen = api.get("disbursement", f"/fx-rates/{pending['rate_id']}", user=officer)
+        _ok(
+            api.post(
+                "disbursement",
+                f"/fx-rates/{pending['rate_id']}/confirm",
+                user=officer,
+                headers={"If-Match": seen.headers["ETag"]},
+            )
+        )
 
 
 def pay(api: Api, case_id: str) -> dict[str, Any]:
