@@ -5,6 +5,10 @@ entries behind their grants' reports; other roles get 403."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from support import Api
@@ -195,3 +199,29 @@ def test_the_browser_checks_a_real_entrys_proof_and_refuses_a_changed_one(
         page.evaluate(CHANGE, list(change))
         button.click()
         expect(result).to_contain_text(refusal)
+
+
+def test_an_auditor_downloads_the_export_that_proves_itself_and_a_donor_cannot(
+    page: Page, site: Site, stack: Stack, tmp_path: Path
+) -> None:
+    signed_in(page, site, "auditor-1")
+    page.goto("/audit/verify")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the export").click()
+    export = tmp_path / "export.jsonl"
+    download.value.save_as(export)
+    lines = export.read_bytes().splitlines()
+    assert lines and b'"tree_head"' in lines[-1], "the export ends with the heads covering it"
+    assert stack.keys is not None
+    verified = subprocess.run(
+        [sys.executable, "-m", "dev.cli", "audit", "verify", str(export), "--public-key",
+         str(stack.keys.audit_public)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert verified.returncode == 0 and verified.stdout.startswith("OK: "), verified.stdout
+
+    signed_in(page, site, "donor-1")
+    page.goto("/audit/verify")
+    expect(page.get_by_role("link", name="Download the export")).to_have_count(0)
+    answer = page.goto("/audit/export.jsonl")
+    assert answer is not None and answer.status == 403

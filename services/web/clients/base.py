@@ -100,5 +100,28 @@ class ServiceClient:
             body = response.content
         return Reply(response.status_code, body, dict(response.headers))
 
+    async def stream(self, path: str, user: Claims) -> httpx.Response:
+        """A GET whose body is passed on as it comes (an export of the whole log): the open
+        response, to be closed by whoever sends its body on; a refusal as in `call`."""
+        request = self.http.build_request(
+            "GET",
+            self.base_url + path,
+            headers={"Authorization": f"Bearer {self.minter.token(user)}"},
+        )
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(self.service) from exc
+        if response.status_code >= 400:
+            content = await response.aread()
+            await response.aclose()
+            if response.status_code >= 500:
+                raise ServiceUnavailable(self.service)
+            problem = orjson.loads(content) if content.startswith(b"{") else {}
+            raise ServiceRefusal(
+                self.service, response.status_code, problem if isinstance(problem, dict) else {}
+            )
+        return response
+
     async def get(self, path: str, user: Claims, **params: Any) -> Any:
         return (await self.call("GET", path, user, params=params)).body

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from services.web.access import PageNotFound, User, role_required
 from services.web.clients.base import ServiceRefusal
@@ -23,6 +24,8 @@ from services.web.pages import page_router
 
 router = page_router()
 Reader = Annotated[User, role_required("auditor", "donor", "admin")]
+# The whole log is for auditors (and admins), as the audit service's /export says.
+Exporter = Annotated[User, role_required("auditor", "admin")]
 Text = Annotated[str, Query(max_length=200)]
 Number = Annotated[str, Query(max_length=20)]
 PAGE = 50
@@ -165,6 +168,7 @@ async def verify(request: Request, ctx: Ctx, user: Reader, index: Number = "") -
         event_json=_event_json(entry),
         path_json=orjson.dumps(proof["audit_path"]).decode() if proof else "",
         public_key=public_key.decode("ascii"),
+        may_export=bool({"auditor", "admin"} & set(user.roles)),
     )
 
 
@@ -177,6 +181,22 @@ def _event_json(entry: dict[str, Any] | None) -> str:
         return orjson.dumps(entry["event"]).decode()
     except orjson.JSONEncodeError:
         return ""
+
+
+@router.get("/audit/export.jsonl")
+async def export(ctx: Ctx, user: Exporter) -> Response:
+    """The log as the audit service exports it (every entry a signed head covers, then those
+    heads), passed on as it comes: what `vfund audit verify` takes."""
+    upstream = await ctx.clients.audit.stream("/export", user.claims)
+    return StreamingResponse(
+        upstream.aiter_raw(),
+        media_type="application/x-ndjson",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit-export.jsonl"',
+            "Cache-Control": "no-store",
+        },
+        background=BackgroundTask(upstream.aclose),
+    )
 
 
 @router.get("/audit/public-key.pem")
