@@ -73,7 +73,7 @@ def test_a_batch_approved_exported_and_its_statement_uploaded_pays_the_case(
     page.get_by_role("button", name="Make the batch").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     batch_id = page.url.rsplit("/", 1)[1].split("?")[0]
-    expect(page.get_by_role("heading", level=1)).to_have_text("Batch of 1 payments")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Batch of 1 payment")
     # The batch's creator may not approve it.
     expect(page.get_by_text("another finance officer approves it")).to_be_visible()
     assert page.get_by_role("button", name="Approve this batch").count() == 0
