@@ -62,5 +62,15 @@ register(
         "payment-already-paid": N_("This payment was paid already."),
         "payment-not-with-bank": N_("This payment is not in an approved batch."),
         "batch-same-officer": N_("Another finance officer must approve it."),
+        "grant-below-committed": N_(
+            "The amount cannot drop below what is reserved and paid from this grant."
+        ),
+        "grant-amount-not-positive": N_("A grant keeps an amount above zero."),
+        "payment-not-open": N_("This payment can no longer be changed."),
+        "payment-not-in-approved-batch": N_("Only a payment in an approved batch can fail."),
+        "payee-not-active": N_("This payee's bank details are not confirmed yet."),
+        "payee-other-org": N_("This payee is registered for another organisation."),
+        "split-must-cover-payment": N_("The parts must add up to the payment exactly."),
+        "over-approved-total": N_("The parts add up to more than the payment."),
     }
 )
