@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
 from babel import Locale, dates, numbers
@@ -120,11 +120,17 @@ class Translator:
         )
 
     def number(self, value: int | float | Decimal | str) -> str:
-        return numbers.format_decimal(_as_decimal(value), locale=self._locale)
+        # Babel rounds with the decimal context: wide enough for any figure a service sends (a
+        # rate's deviation from another can run to 26 digits), never an error in a page.
+        with localcontext() as wide:
+            wide.prec = WIDE_PRECISION
+            return numbers.format_decimal(_as_decimal(value), locale=self._locale)
 
     def money(self, amount: Decimal | str, currency: str) -> str:
         """Exact: the amount as the service gave it, in the currency's own minor units."""
-        return numbers.format_currency(_as_decimal(amount), currency, locale=self._locale)
+        with localcontext() as wide:
+            wide.prec = WIDE_PRECISION
+            return numbers.format_currency(_as_decimal(amount), currency, locale=self._locale)
 
     def country(self, code: str) -> str:
         return str(self._locale.territories.get(code.upper(), code))
@@ -141,11 +147,15 @@ def _as_datetime(value: date | datetime | str | None) -> datetime | date | None:
     return value
 
 
+WIDE_PRECISION = 80
+
+
 def _as_decimal(value: int | float | Decimal | str) -> Decimal:
     try:
-        return Decimal(str(value))
+        found = Decimal(str(value))
     except InvalidOperation:
         return Decimal(0)
+    return found if found.is_finite() else Decimal(0)
 
 
 class I18n:
